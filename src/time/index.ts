@@ -1,0 +1,3 @@
+export type { Clock } from './clock.js'
+export { systemClock } from './system-clock.js'
+export { FakeClock, type FakeClockOptions } from './fake-clock.js'
