@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { Command } from 'commander'
+import { checkRuntime } from './doctor.js'
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string
+  engines: { node: string }
+}
+
+const program = new Command('seamline')
+  .description('Production-grade seams between your app and the APIs it depends on.')
+  .version(pkg.version)
+
+program
+  .command('doctor')
+  .description('Check that this machine can run Seamline.')
+  .action(() => {
+    const checks = [checkRuntime(process.version, pkg.engines.node)]
+    for (const check of checks) {
+      console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`)
+    }
+    if (checks.some((c) => !c.ok)) process.exitCode = 1
+  })
+
+await program.parseAsync()
