@@ -21,7 +21,8 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g
 
 describe('architecture', () => {
   const ranks = layerRanks()
@@ -54,7 +55,10 @@ describe('architecture', () => {
         if (target.length !== 2 || target[1] !== 'index.js') {
           problems.push(`${where}: go through ${toFolder}/index.ts`)
         }
-        if (fromFolder !== undefined && !((ranks.get(toFolder) ?? Infinity) < (ranks.get(fromFolder) ?? 0))) {
+        if (
+          fromFolder !== undefined &&
+          !((ranks.get(toFolder) ?? Infinity) < (ranks.get(fromFolder) ?? 0))
+        ) {
           problems.push(`${where}: ${toFolder}/ is not below ${fromFolder}/`)
         }
       }
