@@ -1,1 +1,10 @@
 export { FakeClock, type FakeClockOptions } from '../time/index.js'
+export {
+  createSimulator,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorProfileName,
+} from './simulator/simulator.js'
+export type { Fault, FaultKind, FaultRule } from './simulator/faults.js'
+export type { RouteStats, SimulatorStats } from './simulator/stats.js'
+export type { StripeProfileOptions } from './simulator/profiles/stripe/index.js'

@@ -1,0 +1,83 @@
+import { SeamlineError } from '../../errors/index.js'
+import { systemClock, type Clock } from '../../time/index.js'
+import { FaultPlan, type FaultRule } from './faults.js'
+import type { Profile, ProfileContext } from './http.js'
+import { stripeProfile, type StripeProfileOptions } from './profiles/stripe/index.js'
+import { seededRandom } from './random.js'
+import { startServer, type ServerParts } from './server.js'
+import { StatsRecorder, type SimulatorStats } from './stats.js'
+
+export type SimulatorProfileName = 'stripe'
+
+export interface SimulatorOptions {
+  /** Which provider to behave like. Default `'stripe'`. */
+  profile?: SimulatorProfileName
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number
+  /** Seed for ids, credentials, fault draws and latency; the same seed replays the same run. */
+  seed?: number
+  /** Time source for limit windows, token expiry, latency and trickle; default the system clock. */
+  clock?: Clock
+  /** Faults to inject; change them later with `setFaults`. */
+  faults?: readonly FaultRule[]
+  /** Options of the stripe profile. */
+  stripe?: StripeProfileOptions
+  /** Largest request body accepted (413 above it). Default 1 MiB. */
+  maxBodyBytes?: number
+}
+
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:53124`. */
+  readonly url: string
+  readonly profile: SimulatorProfileName
+  /** What an app needs to talk to the simulator: API key, webhook secret… */
+  readonly credentials: Readonly<Record<string, string>>
+  /** Replaces the fault rules; scripted sequences start over. */
+  setFaults(rules: readonly FaultRule[]): void
+  /** Counters per route and in total. */
+  stats(): SimulatorStats
+  /** Forgets all data, limits, idempotency keys, stats and fault positions; credentials stay. */
+  reset(): void
+  close(): Promise<void>
+}
+
+const profiles: Record<SimulatorProfileName, (o: SimulatorOptions, c: ProfileContext) => Profile> =
+  {
+    stripe: (options, context) => stripeProfile(options.stripe ?? {}, context),
+  }
+
+function assemble(
+  options: SimulatorOptions,
+  name: SimulatorProfileName,
+  clock: Clock,
+): ServerParts {
+  const random = seededRandom(options.seed ?? 1)
+  const stats = new StatsRecorder()
+  const faults = new FaultPlan(seededRandom((options.seed ?? 1) ^ 0x5eed), options.faults)
+  const profile = profiles[name](options, { clock, random, stats })
+  return { profile, faults, stats, clock, random, maxBodyBytes: options.maxBodyBytes ?? 1 << 20 }
+}
+
+/** Starts a local provider on 127.0.0.1 that limits, fails and replays the way the real one does. */
+export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const name = options.profile ?? 'stripe'
+  if (!(name in profiles)) {
+    throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+      operation: 'createSimulator',
+      target: 'profile',
+      reason: `must be one of ${Object.keys(profiles).join(', ')} (got ${JSON.stringify(name)})`,
+    })
+  }
+  const clock = options.clock ?? systemClock
+  const parts = assemble(options, name, clock)
+  const server = await startServer(parts, options.port ?? 0)
+  return {
+    url: server.url,
+    profile: name,
+    credentials: parts.profile.credentials,
+    setFaults: (rules) => parts.faults.set(rules),
+    stats: () => parts.stats.snapshot(),
+    reset: () => Object.assign(parts, assemble(options, name, clock)),
+    close: () => server.close(),
+  }
+}
