@@ -180,6 +180,7 @@ describe('simulator faults', () => {
         } catch (e) {
           return e
         }
+        return undefined
       })()
       expect(isSeamlineError(error) && error.code).toBe('SEAM_ERR_INVALID_ARGUMENT')
       expect((error as Error).message).toMatch(/^simulator faults rules\[0\]/)

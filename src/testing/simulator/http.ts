@@ -64,3 +64,22 @@ export const json = (
   body: unknown,
   headers?: Record<string, string>,
 ): SimResponse => (headers ? { status, body, headers } : { status, body })
+
+/** The request body as a JSON object, or undefined when it is not one. */
+export function jsonBody(request: SimRequest): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(request.body.toString('utf8'))
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The caller-supplied logical operation id in a JSON body (`operation_id` or `metadata.operation_id`). */
+export function operationIn(body: Record<string, unknown> | undefined): { operation?: string } {
+  const metadata = body?.metadata as Record<string, unknown> | undefined
+  const id = body?.operation_id ?? metadata?.operation_id
+  return typeof id === 'string' ? { operation: id } : {}
+}

@@ -1,4 +1,4 @@
-import type { Handler } from './http.js'
+import type { Handler, Profile, SimResponse } from './http.js'
 
 interface Route {
   method: string
@@ -46,5 +46,14 @@ export class Router {
       if (ok) return { route: `${method} ${route.pattern}`, params, handler: route.handler }
     }
     return undefined
+  }
+}
+
+/** A profile's `handle` for routes that need no more than their processing time first. */
+export function serve(router: Router, notFound: SimResponse): Profile['handle'] {
+  return async (request, _route, processing) => {
+    await processing()
+    const run = router.match(request.method, request.path)?.handler
+    return run ? run(request) : notFound
   }
 }

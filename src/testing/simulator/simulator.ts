@@ -2,12 +2,16 @@ import { SeamlineError } from '../../errors/index.js'
 import { systemClock, type Clock } from '../../time/index.js'
 import { FaultPlan, type FaultRule } from './faults.js'
 import type { Profile, ProfileContext } from './http.js'
+import { genericProfile, type GenericProfileOptions } from './profiles/generic.js'
+import { githubProfile, type GithubProfileOptions } from './profiles/github.js'
+import { openAiProfile, type OpenAiProfileOptions } from './profiles/openai.js'
+import { shopifyProfile, type ShopifyProfileOptions } from './profiles/shopify.js'
 import { stripeProfile, type StripeProfileOptions } from './profiles/stripe/index.js'
 import { seededRandom } from './random.js'
 import { startServer, type ServerParts } from './server.js'
 import { StatsRecorder, type SimulatorStats } from './stats.js'
 
-export type SimulatorProfileName = 'stripe'
+export type SimulatorProfileName = 'stripe' | 'github' | 'shopify' | 'openai' | 'generic'
 
 export interface SimulatorOptions {
   /** Which provider to behave like. Default `'stripe'`. */
@@ -20,8 +24,12 @@ export interface SimulatorOptions {
   clock?: Clock
   /** Faults to inject; change them later with `setFaults`. */
   faults?: readonly FaultRule[]
-  /** Options of the stripe profile. */
+  /** Options of each profile; only the chosen profile's are read. */
   stripe?: StripeProfileOptions
+  github?: GithubProfileOptions
+  shopify?: ShopifyProfileOptions
+  openai?: OpenAiProfileOptions
+  generic?: GenericProfileOptions
   /** Largest request body accepted (413 above it). Default 1 MiB. */
   maxBodyBytes?: number
 }
@@ -44,6 +52,10 @@ export interface Simulator {
 const profiles: Record<SimulatorProfileName, (o: SimulatorOptions, c: ProfileContext) => Profile> =
   {
     stripe: (options, context) => stripeProfile(options.stripe ?? {}, context),
+    github: (options, context) => githubProfile(options.github ?? {}, context),
+    shopify: (options, context) => shopifyProfile(options.shopify ?? {}, context),
+    openai: (options, context) => openAiProfile(options.openai ?? {}, context),
+    generic: (options, context) => genericProfile(options.generic ?? {}, context),
   }
 
 function assemble(
