@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Clock } from '../../time/index.js'
+import type { OAuthServer } from './oauth.js'
 import type { Random } from './random.js'
 import type { StatsRecorder } from './stats.js'
 
@@ -31,6 +32,8 @@ export interface ProfileContext {
   readonly clock: Clock
   readonly random: Random
   readonly stats: StatsRecorder
+  /** The authorization server every profile shares; its access tokens open API routes. */
+  readonly oauth: OAuthServer
 }
 
 export type Handler = (request: SimRequest) => SimResponse

@@ -2,16 +2,18 @@ import { SeamlineError } from '../../errors/index.js'
 import { systemClock, type Clock } from '../../time/index.js'
 import { FaultPlan, type FaultRule } from './faults.js'
 import type { Profile, ProfileContext } from './http.js'
+import { mountOAuth, OAuthServer, type OAuthOptions } from './oauth.js'
 import { genericProfile, type GenericProfileOptions } from './profiles/generic.js'
 import { githubProfile, type GithubProfileOptions } from './profiles/github.js'
 import { openAiProfile, type OpenAiProfileOptions } from './profiles/openai.js'
 import { shopifyProfile, type ShopifyProfileOptions } from './profiles/shopify.js'
 import { stripeProfile, type StripeProfileOptions } from './profiles/stripe/index.js'
+import { xeroProfile, type XeroProfileOptions } from './profiles/xero.js'
 import { seededRandom } from './random.js'
 import { startServer, type ServerParts } from './server.js'
 import { StatsRecorder, type SimulatorStats } from './stats.js'
 
-export type SimulatorProfileName = 'stripe' | 'github' | 'shopify' | 'openai' | 'generic'
+export type SimulatorProfileName = 'stripe' | 'github' | 'shopify' | 'xero' | 'openai' | 'generic'
 
 export interface SimulatorOptions {
   /** Which provider to behave like. Default `'stripe'`. */
@@ -28,8 +30,11 @@ export interface SimulatorOptions {
   stripe?: StripeProfileOptions
   github?: GithubProfileOptions
   shopify?: ShopifyProfileOptions
+  xero?: XeroProfileOptions
   openai?: OpenAiProfileOptions
   generic?: GenericProfileOptions
+  /** The authorization server every profile has at `/oauth/authorize` and `/oauth/token`. */
+  oauth?: OAuthOptions
   /** Largest request body accepted (413 above it). Default 1 MiB. */
   maxBodyBytes?: number
 }
@@ -54,6 +59,7 @@ const profiles: Record<SimulatorProfileName, (o: SimulatorOptions, c: ProfileCon
     stripe: (options, context) => stripeProfile(options.stripe ?? {}, context),
     github: (options, context) => githubProfile(options.github ?? {}, context),
     shopify: (options, context) => shopifyProfile(options.shopify ?? {}, context),
+    xero: (options, context) => xeroProfile(options.xero ?? {}, context),
     openai: (options, context) => openAiProfile(options.openai ?? {}, context),
     generic: (options, context) => genericProfile(options.generic ?? {}, context),
   }
@@ -63,10 +69,13 @@ function assemble(
   name: SimulatorProfileName,
   clock: Clock,
 ): ServerParts {
-  const random = seededRandom(options.seed ?? 1)
+  const seed = options.seed ?? 1
+  const random = seededRandom(seed)
   const stats = new StatsRecorder()
-  const faults = new FaultPlan(seededRandom((options.seed ?? 1) ^ 0x5eed), options.faults)
-  const profile = profiles[name](options, { clock, random, stats })
+  const faults = new FaultPlan(seededRandom(seed ^ 0x5eed), options.faults)
+  // Its own stream, so a profile's ids and keys do not depend on OAuth traffic.
+  const oauth = new OAuthServer(options.oauth ?? {}, clock, seededRandom(seed ^ 0x0a07), stats)
+  const profile = mountOAuth(profiles[name](options, { clock, random, stats, oauth }), oauth)
   return { profile, faults, stats, clock, random, maxBodyBytes: options.maxBodyBytes ?? 1 << 20 }
 }
 

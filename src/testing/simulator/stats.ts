@@ -18,7 +18,7 @@ export interface RouteStats {
 export interface SimulatorStats {
   routes: Record<string, RouteStats>
   total: RouteStats
-  /** Successful OAuth refresh-token grants. */
+  /** Calls to the token endpoint with grant_type=refresh_token, granted or not. */
   refreshes: number
 }
 

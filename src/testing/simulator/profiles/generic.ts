@@ -1,4 +1,4 @@
-import { bearerToken } from '../auth.js'
+import { bearerAllowed } from '../auth.js'
 import {
   json,
   jsonBody,
@@ -61,7 +61,8 @@ export function genericProfile(options: GenericProfileOptions, context: ProfileC
     })
 
   function admit(request: SimRequest): Admission {
-    if (bearerToken(request) !== apiKey) return { refused: json(401, { title: 'Unauthorized' }) }
+    if (!bearerAllowed(request, apiKey, context.oauth))
+      return { refused: json(401, { title: 'Unauthorized' }) }
     // Every window must have room before any is consumed, so a refusal costs nothing.
     const violated = quotas.filter((q) => q.counter.remaining < 1)
     if (violated.length > 0) {

@@ -1,4 +1,4 @@
-import { bearerToken } from '../auth.js'
+import { bearerAllowed } from '../auth.js'
 import {
   json,
   jsonBody,
@@ -79,7 +79,7 @@ export function githubProfile(options: GithubProfileOptions, context: ProfileCon
     })
 
   function admit(request: SimRequest): Admission {
-    if (bearerToken(request) !== token) {
+    if (!bearerAllowed(request, token, context.oauth)) {
       return { refused: json(401, { message: 'Bad credentials', status: '401' }) }
     }
     const release = secondary.acquire()

@@ -1,4 +1,4 @@
-import { bearerToken } from '../auth.js'
+import { bearerAllowed, bearerToken } from '../auth.js'
 import { goDuration } from '../duration.js'
 import {
   json,
@@ -105,7 +105,7 @@ export function openAiProfile(options: OpenAiProfileOptions, context: ProfileCon
 
   function admit(request: SimRequest): Admission {
     const key = bearerToken(request)
-    if (key !== apiKey) {
+    if (!bearerAllowed(request, apiKey, context.oauth)) {
       return {
         refused: json(401, {
           error: {

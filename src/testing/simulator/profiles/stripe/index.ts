@@ -1,7 +1,7 @@
 import { ConcurrencyLimit, TokenBucket } from '../../limiters.js'
 import type { Admission, Profile, ProfileContext, SimRequest, SimResponse } from '../../http.js'
 import { stripeError } from './errors.js'
-import { canonical, parseForm } from './form.js'
+import { canonical, parseForm } from '../../form.js'
 import { IdempotencyKeys } from './idempotency.js'
 import { stripeRoutes } from './resources.js'
 import { StripeStore } from './store.js'
@@ -64,7 +64,7 @@ export function stripeProfile(options: StripeProfileOptions, context: ProfileCon
         ),
       }
     }
-    if (key !== apiKey) {
+    if (key !== apiKey && context.oauth.check(key) !== 'valid') {
       return {
         refused: stripeError(
           401,

@@ -1,6 +1,6 @@
 import { json, type SimRequest, type SimResponse } from '../../http.js'
 import { invalidParam } from './errors.js'
-import { parseForm, type FormValue } from './form.js'
+import { parseForm, type FormValue } from '../../form.js'
 import type { StripeObject } from './store.js'
 
 const comparisons: Record<string, (a: number, b: number) => boolean> = {

@@ -1,7 +1,7 @@
 import { json, type SimRequest, type SimResponse } from '../../http.js'
 import { Router } from '../../router.js'
 import { invalidParam, missingParam, noSuch } from './errors.js'
-import { parseForm, type FormValue } from './form.js'
+import { parseForm, type FormValue } from '../../form.js'
 import { listResponse } from './lists.js'
 import type { StripeObject, StripeStore } from './store.js'
 

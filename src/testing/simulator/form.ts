@@ -1,4 +1,4 @@
-/** A parsed form value: Stripe's bracket notation nests (`metadata[a]=1`, `items[0][price]=p`). */
+/** A parsed form value: bracket notation (Stripe's, and OAuth forms) nests (`metadata[a]=1`, `items[0][price]=p`). */
 export type FormValue = string | FormValue[] | { [key: string]: FormValue }
 
 function setPath(target: Record<string, FormValue>, keys: string[], value: string): void {
