@@ -1,4 +1,4 @@
-import { SeamlineError } from '../../errors/index.js'
+import { SeamlineError } from '../errors/index.js'
 import type { Random } from './random.js'
 
 /** What can go wrong with one request, the ways real providers and networks fail. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Clock } from '../../time/index.js'
+import type { Clock } from '../time/index.js'
 import type { Fault, FaultPlan } from './faults.js'
 import { isMutation, type Profile, type SimRequest, type SimResponse } from './http.js'
 import type { Random } from './random.js'

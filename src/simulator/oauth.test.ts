@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { FakeClock } from '../../time/index.js'
+import { FakeClock } from '../time/index.js'
 import { createSimulator, type Simulator, type SimulatorOptions } from './simulator.js'
 
 const open: Simulator[] = []

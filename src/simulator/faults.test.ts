@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { isSeamlineError } from '../../errors/index.js'
-import { FakeClock } from '../../time/index.js'
+import { isSeamlineError } from '../errors/index.js'
+import { FakeClock } from '../time/index.js'
 import { FaultPlan, type FaultRule } from './faults.js'
 import { seededRandom } from './random.js'
 import { createSimulator } from './simulator.js'

@@ -1,5 +1,5 @@
-import { SeamlineError } from '../../errors/index.js'
-import { systemClock, type Clock } from '../../time/index.js'
+import { SeamlineError } from '../errors/index.js'
+import { systemClock, type Clock } from '../time/index.js'
 import { FaultPlan, type FaultRule } from './faults.js'
 import type { Profile, ProfileContext } from './http.js'
 import { mountOAuth, OAuthServer, type OAuthOptions } from './oauth.js'

@@ -1,4 +1,4 @@
-import type { Clock } from '../../time/index.js'
+import type { Clock } from '../time/index.js'
 
 /** `capacity` tokens refilled continuously at `perSecond`; Stripe limits requests this way. */
 export class TokenBucket {

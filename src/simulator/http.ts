@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Clock } from '../../time/index.js'
+import type { Clock } from '../time/index.js'
 import type { OAuthServer } from './oauth.js'
 import type { Random } from './random.js'
 import type { StatsRecorder } from './stats.js'

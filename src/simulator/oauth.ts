@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Clock } from '../../time/index.js'
+import type { Clock } from '../time/index.js'
 import { json, type Profile, type SimRequest, type SimResponse } from './http.js'
 import type { Random } from './random.js'
 import { Router } from './router.js'

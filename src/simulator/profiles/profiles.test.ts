@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { FakeClock } from '../../../time/index.js'
+import { FakeClock } from '../../time/index.js'
 import { goDuration } from '../duration.js'
 import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator.js'
 

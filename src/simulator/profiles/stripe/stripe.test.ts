@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { FakeClock } from '../../../../time/index.js'
+import { FakeClock } from '../../../time/index.js'
 import { createSimulator } from '../../simulator.js'
 import { call } from '../../test-client.js'
 
