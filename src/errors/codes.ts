@@ -5,6 +5,14 @@
 export const errorCodes = {
   SEAM_ERR_INVALID_ARGUMENT:
     'A function was called with a value it cannot accept; the message names the parameter and the value.',
+  SEAM_ERR_WEBHOOK_SIGNATURE_MISSING:
+    'A webhook arrived without a header its signature scheme requires; it was rejected unverified.',
+  SEAM_ERR_WEBHOOK_SIGNATURE_MALFORMED:
+    'A webhook signature header (or its id or timestamp) is not in the format its scheme defines; it was rejected unverified.',
+  SEAM_ERR_WEBHOOK_SIGNATURE_INVALID:
+    'No signature on a webhook matches its raw body under any of the configured secrets; it was rejected as forged or altered.',
+  SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE:
+    "A correctly signed webhook's timestamp is further from the clock's time than the tolerance allows, in either direction; it was rejected as a possible replay.",
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,0 +1,28 @@
+import type { WebhookHeaders } from './webhook-scheme.js'
+
+/**
+ * Every non-empty value sent under `name`, matched case-insensitively. A `Headers` object has
+ * already combined repeats into one value; a plain object may hold an array, or the same name
+ * in two spellings, and each of those counts as a separate value.
+ */
+export function headerValues(headers: WebhookHeaders, name: string): string[] {
+  if (isHeaders(headers)) {
+    const value = headers.get(name)
+    return value ? [value] : []
+  }
+  const wanted = name.toLowerCase()
+  const values: string[] = []
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted) continue
+    // Anything but strings (a JavaScript caller may pass numbers or null) counts as absent.
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof item === 'string' && item !== '') values.push(item)
+    }
+  }
+  return values
+}
+
+// Duck-typed, so a `Headers` from another copy of undici (or another realm) is recognised too.
+function isHeaders(headers: WebhookHeaders): headers is Headers {
+  return typeof (headers as { get?: unknown }).get === 'function'
+}

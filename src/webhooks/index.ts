@@ -1,0 +1,9 @@
+export { webhookScheme, webhookSchemes } from './schemes.js'
+export type {
+  SignOptions,
+  VerifiedWebhook,
+  VerifyOptions,
+  WebhookHeaders,
+  WebhookScheme,
+  WebhookSchemeName,
+} from './webhook-scheme.js'

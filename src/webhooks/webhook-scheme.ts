@@ -1,0 +1,48 @@
+import type { Clock } from '../time/index.js'
+
+export type WebhookSchemeName = 'stripe' | 'github' | 'shopify' | 'standard-webhooks'
+
+/** Request headers as a framework hands them over; names are matched case-insensitively. */
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>
+
+export interface SignOptions {
+  /** The exact bytes that will be sent as the body (a string is sent as UTF-8). */
+  payload: string | Uint8Array
+  secret: string
+  /** Source of the signed timestamp. Default `systemClock`. */
+  clock?: Clock
+  /** The message id (`webhook-id`); required by `standard-webhooks`, unused by the others. */
+  id?: string
+}
+
+export interface VerifyOptions {
+  /** Every secret currently accepted; during a rotation list the old and the new one. */
+  secrets: readonly string[]
+  /** The clock the signed timestamp is checked against. Default `systemClock`. */
+  clock?: Clock
+  /**
+   * How far the signed timestamp may be from `clock.now()`, before or after, in milliseconds.
+   * Default 300 000 (5 minutes). Unused by schemes that sign no timestamp (github, shopify).
+   */
+  toleranceMs?: number
+}
+
+export interface VerifiedWebhook {
+  scheme: WebhookSchemeName
+  /** When the sender signed it, epoch milliseconds; only for schemes that sign a timestamp. */
+  timestamp?: number
+  /** The `webhook-id` of a `standard-webhooks` message: the key to dedupe deliveries on. */
+  id?: string
+}
+
+export interface WebhookScheme {
+  readonly name: WebhookSchemeName
+  /** The headers to send with exactly `options.payload` as the body. */
+  sign(options: SignOptions): Record<string, string>
+  /** Returns what was verified; throws a `SeamlineError` on any failure (fail closed). */
+  verify(
+    headers: WebhookHeaders,
+    rawBody: string | Uint8Array,
+    options: VerifyOptions,
+  ): VerifiedWebhook
+}

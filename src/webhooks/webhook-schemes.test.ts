@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest'
+import { isSeamlineError, type ErrorCode } from '../errors/index.js'
+import { FakeClock } from '../time/index.js'
+import {
+  webhookScheme,
+  webhookSchemes,
+  type VerifyOptions,
+  type WebhookHeaders,
+  type WebhookScheme,
+  type WebhookSchemeName,
+} from './index.js'
+
+// The behaviour every scheme shares; what is particular to one scheme is in its own test file.
+
+interface Case {
+  name: WebhookSchemeName
+  /** An old and a new secret, for rotation. */
+  secrets: [string, string]
+  /** Whether the scheme signs a timestamp. */
+  timed: boolean
+}
+
+const cases: Case[] = [
+  { name: 'stripe', secrets: ['whsec_old_9f2c', 'whsec_new_71ab'], timed: true },
+  { name: 'github', secrets: ["It's a Secret to Everybody", 'rotated secret'], timed: false },
+  { name: 'shopify', secrets: ['shpss_old', 'shpss_new'], timed: false },
+  {
+    name: 'standard-webhooks',
+    secrets: [
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'whsec_c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24=',
+    ],
+    timed: true,
+  },
+]
+
+const start = Date.UTC(2026, 0, 1, 12)
+const payload = '{"id":"evt_1","object":"event","amount":1999,"note":"café ☕"}'
+const id = 'msg_2vQk8kH3'
+
+/** The code of the SeamlineError `fn` throws; fails the test if it throws anything else. */
+function codeOf(fn: () => unknown): ErrorCode {
+  try {
+    fn()
+  } catch (error) {
+    if (isSeamlineError(error)) return error.code
+    throw error
+  }
+  throw new Error('expected a SeamlineError, but nothing was thrown')
+}
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn()
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected an error, but nothing was thrown')
+}
+
+describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed }) => {
+  const scheme: WebhookScheme = webhookSchemes[name]
+  const clock = new FakeClock({ now: start })
+  const signed = scheme.sign({ payload, secret: oldSecret, clock, id })
+  const options: VerifyOptions = { secrets: [oldSecret], clock }
+  const verify = (headers: WebhookHeaders, body: string | Uint8Array = payload, opts = options) =>
+    scheme.verify(headers, body, opts)
+
+  it('is found by name', () => {
+    expect(scheme.name).toBe(name)
+    expect(webhookScheme(name)).toBe(scheme)
+  })
+
+  it('verifies what it signs, reporting the signed timestamp and id', () => {
+    expect(verify(signed)).toEqual({
+      scheme: name,
+      ...(timed ? { timestamp: start } : {}),
+      ...(name === 'standard-webhooks' ? { id } : {}),
+    })
+  })
+
+  it('treats a Uint8Array body and its UTF-8 string alike, both when signing and verifying', () => {
+    const bytes = new TextEncoder().encode(payload)
+    expect(scheme.sign({ payload: bytes, secret: oldSecret, clock, id })).toEqual(signed)
+    expect(verify(signed, bytes)).toEqual(verify(signed))
+    // A view into a larger buffer is read at its own offset.
+    const padded = new Uint8Array(bytes.length + 8)
+    padded.set(bytes, 4)
+    expect(verify(signed, padded.subarray(4, 4 + bytes.length))).toEqual(verify(signed))
+  })
+
+  it('reads header names case-insensitively, from plain objects, arrays and Headers', () => {
+    const lower = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k.toLowerCase(), v]))
+    const upper = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k.toUpperCase(), v]))
+    const arrays = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k, [v]]))
+    for (const headers of [lower, upper, arrays, new Headers(signed)]) {
+      expect(verify(headers).scheme).toBe(name)
+    }
+    expect(verify({ ...signed, 'content-type': 'application/json', other: undefined }).scheme).toBe(
+      name,
+    )
+  })
+
+  it('rejects a request without its signature headers', () => {
+    expect(codeOf(() => verify({}))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_MISSING')
+    expect(codeOf(() => verify(new Headers()))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_MISSING')
+    for (const header of Object.keys(signed)) {
+      const without = { ...signed, [header]: undefined }
+      expect(
+        codeOf(() => verify(without)),
+        header,
+      ).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_MISSING')
+      expect(
+        codeOf(() => verify({ ...signed, [header]: '' })),
+        header,
+      ).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_MISSING')
+      expect(
+        codeOf(() => verify({ ...signed, [header]: [] })),
+        header,
+      ).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_MISSING')
+    }
+  })
+
+  it('rejects garbage in any signature header', () => {
+    const garbage = [
+      'garbage',
+      '=',
+      ',',
+      ' ',
+      'v1=',
+      't=,v1=',
+      'sha256=',
+      'v1,',
+      '\u0000',
+      'é'.repeat(5000),
+    ]
+    for (const header of Object.keys(signed)) {
+      for (const value of garbage) {
+        expect(
+          ['SEAM_ERR_WEBHOOK_SIGNATURE_MALFORMED', 'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID'],
+          `${header}: ${value.slice(0, 10)}`,
+        ).toContain(codeOf(() => verify({ ...signed, [header]: value })))
+      }
+    }
+  })
+
+  it('rejects a signature made with another secret', () => {
+    expect(codeOf(() => verify(signed, payload, { secrets: [newSecret], clock }))).toBe(
+      'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
+    )
+  })
+
+  it('rejects a body changed by one byte, or re-serialised', () => {
+    const bytes = new TextEncoder().encode(payload)
+    for (const at of [0, 10, bytes.length - 1]) {
+      const changed = Uint8Array.from(bytes)
+      changed[at] = (changed[at] ?? 0) ^ 1
+      expect(
+        codeOf(() => verify(signed, changed)),
+        `byte ${at}`,
+      ).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
+    }
+    expect(codeOf(() => verify(signed, `${payload}\n`))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
+    expect(codeOf(() => verify(signed, JSON.stringify(JSON.parse(payload), null, 2)))).toBe(
+      'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
+    )
+    expect(codeOf(() => verify(signed, ''))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
+  })
+
+  it('accepts the old and the new secret while both are listed during a rotation', () => {
+    const signedNew = scheme.sign({ payload, secret: newSecret, clock, id })
+    for (const secrets of [
+      [oldSecret, newSecret],
+      [newSecret, oldSecret],
+    ]) {
+      expect(verify(signed, payload, { secrets, clock }).scheme).toBe(name)
+      expect(verify(signedNew, payload, { secrets, clock }).scheme).toBe(name)
+    }
+    // Once the old secret is dropped, what it signed no longer verifies.
+    expect(codeOf(() => verify(signed, payload, { secrets: [newSecret], clock }))).toBe(
+      'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
+    )
+  })
+
+  it('verifies a signed empty body', () => {
+    const empty = scheme.sign({ payload: '', secret: oldSecret, clock, id })
+    expect(verify(empty, new Uint8Array(0)).scheme).toBe(name)
+    expect(codeOf(() => verify(empty, ' '))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
+  })
+
+  if (timed) {
+    describe('tolerance', () => {
+      const at = (ms: number, toleranceMs?: number) =>
+        verify(signed, payload, {
+          secrets: [oldSecret],
+          clock: new FakeClock({ now: start + ms }),
+          ...(toleranceMs === undefined ? {} : { toleranceMs }),
+        })
+
+      it('defaults to 5 minutes either way, inclusive', () => {
+        expect(at(300_000).timestamp).toBe(start)
+        expect(at(-300_000).timestamp).toBe(start)
+        expect(codeOf(() => at(300_001))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+        expect(codeOf(() => at(-300_001))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+        expect(codeOf(() => at(86_400_000))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+      })
+
+      it('follows toleranceMs, down to 0', () => {
+        expect(at(1_000, 1_000).scheme).toBe(name)
+        expect(at(-1_000, 1_000).scheme).toBe(name)
+        expect(codeOf(() => at(1_001, 1_000))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+        expect(codeOf(() => at(-1_001, 1_000))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+        expect(at(0, 0).scheme).toBe(name)
+        expect(codeOf(() => at(1, 0))).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+      })
+
+      it('reads time from the injected clock as it moves', async () => {
+        const moving = new FakeClock({ now: start })
+        const opts = { secrets: [oldSecret], clock: moving }
+        expect(verify(signed, payload, opts).scheme).toBe(name)
+        await moving.advance(300_000)
+        expect(verify(signed, payload, opts).scheme).toBe(name)
+        await moving.advance(1)
+        expect(codeOf(() => verify(signed, payload, opts))).toBe(
+          'SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE',
+        )
+      })
+
+      it('signs whole seconds from the clock', () => {
+        const late = new FakeClock({ now: start + 999 })
+        expect(scheme.sign({ payload, secret: oldSecret, clock: late, id })).toEqual(signed)
+        expect(at(999).timestamp).toBe(start)
+      })
+
+      it('says how far off the timestamp was', () => {
+        expect(errorOf(() => at(-300_001)).message).toBe(
+          `verify ${name} webhook was signed 300001 ms after the clock's time, outside the tolerance of 300000 ms`,
+        )
+      })
+    })
+  } else {
+    it('signs no timestamp, so the clock plays no part', () => {
+      const far = new FakeClock({ now: start + 10 * 365 * 86_400_000 })
+      expect(scheme.sign({ payload, secret: oldSecret, clock: far, id })).toEqual(signed)
+      expect(verify(signed, payload, { secrets: [oldSecret], clock: far, toleranceMs: 0 })).toEqual(
+        {
+          scheme: name,
+        },
+      )
+    })
+  }
+
+  describe('bad arguments', () => {
+    const invalid = (fn: () => unknown) => expect(codeOf(fn)).toBe('SEAM_ERR_INVALID_ARGUMENT')
+
+    it('refuses to verify without a usable list of secrets', () => {
+      invalid(() => verify(signed, payload, { secrets: [], clock }))
+      invalid(() => verify(signed, payload, { secrets: [''], clock }))
+      invalid(() => verify(signed, payload, { secrets: [' \n'], clock }))
+      invalid(() => verify(signed, payload, { secrets: [oldSecret, ''], clock }))
+      invalid(() => verify(signed, payload, { secrets: oldSecret as never, clock }))
+      invalid(() => verify(signed, payload, { secrets: [42 as never], clock }))
+      invalid(() => scheme.verify(signed, payload, undefined as never))
+      // Checked before the headers: a misconfigured receiver fails loudly on every request.
+      invalid(() => verify({}, payload, { secrets: [], clock }))
+    })
+
+    it('refuses a tolerance that is not a finite, non-negative number of milliseconds', () => {
+      for (const toleranceMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '300' as never]) {
+        invalid(() => verify(signed, payload, { secrets: [oldSecret], clock, toleranceMs }))
+      }
+    })
+
+    it('refuses a body that is not the raw bytes, and headers that are not headers', () => {
+      invalid(() => verify(signed, JSON.parse(payload) as never))
+      invalid(() => verify(signed, null as never))
+      invalid(() => verify(null as never))
+      invalid(() => verify('stripe-signature: t=1' as never))
+    })
+
+    it('refuses a clock without now()', () => {
+      invalid(() => verify(signed, payload, { secrets: [oldSecret], clock: {} as never }))
+      invalid(() => scheme.sign({ payload, secret: oldSecret, clock: {} as never, id }))
+    })
+
+    it('refuses to sign without a secret or a raw payload', () => {
+      invalid(() => scheme.sign({ payload, secret: '', clock, id }))
+      invalid(() => scheme.sign({ payload, secret: '\t', clock, id }))
+      invalid(() => scheme.sign({ payload, secret: undefined as never, clock, id }))
+      invalid(() =>
+        scheme.sign({ payload: { id: 'evt_1' } as never, secret: oldSecret, clock, id }),
+      )
+      invalid(() => scheme.sign(undefined as never))
+    })
+  })
+
+  it('never shows a secret or a signature in an error message', () => {
+    const signatures = Object.values(signed).flatMap((value) => value.split(/[ ,=]/))
+    const secretParts = [oldSecret, newSecret, oldSecret.replace(/^whsec_/, '')]
+    const errors = [
+      errorOf(() => verify(signed, payload, { secrets: [newSecret], clock })),
+      errorOf(() => verify(signed, `${payload} `)),
+      ...Object.keys(signed).map((header) => errorOf(() => verify({ ...signed, [header]: 'x' }))),
+      errorOf(() => verify(signed, payload, { secrets: [newSecret, ''], clock })),
+      errorOf(() => verify(signed, payload, { secrets: [`${oldSecret}%`], clock })),
+      errorOf(() => scheme.sign({ payload, secret: '', clock, id })),
+    ]
+    for (const error of errors) {
+      expect(isSeamlineError(error)).toBe(true)
+      for (const secret of secretParts) expect(error.message).not.toContain(secret)
+      for (const part of signatures.filter((p) => p.length >= 16)) {
+        expect(error.message).not.toContain(part)
+      }
+    }
+  })
+
+  it('names the operation and the scheme in its messages', () => {
+    expect(errorOf(() => verify(signed, payload, { secrets: [newSecret], clock })).message).toMatch(
+      new RegExp(`^verify ${name} webhook has .*signature.* \\(tried 1 secret\\)$`),
+    )
+    expect(errorOf(() => verify(signed, payload, { secrets: [], clock })).message).toBe(
+      `verify ${name} webhook secrets must list at least one secret`,
+    )
+    expect(
+      errorOf(() => verify(signed, payload, { secrets: [oldSecret, ''], clock })).message,
+    ).toMatch(
+      new RegExp(`^verify ${name} webhook secrets\\[1\\] must be .* \\(got an empty string\\)$`),
+    )
+  })
+})
+
+describe('webhookSchemes', () => {
+  it('holds the four schemes, frozen', () => {
+    expect(Object.keys(webhookSchemes).sort()).toEqual([
+      'github',
+      'shopify',
+      'standard-webhooks',
+      'stripe',
+    ])
+    expect(Object.isFrozen(webhookSchemes)).toBe(true)
+    for (const scheme of Object.values(webhookSchemes)) expect(Object.isFrozen(scheme)).toBe(true)
+  })
+
+  it('throws a typed error for an unknown name, inherited properties included', () => {
+    for (const name of ['paddle', 'Stripe', 'toString', '__proto__', '', 42, undefined]) {
+      expect(
+        codeOf(() => webhookScheme(name as never)),
+        String(name),
+      ).toBe('SEAM_ERR_INVALID_ARGUMENT')
+    }
+    expect(errorOf(() => webhookScheme('paddle' as never)).message).toBe(
+      'webhookScheme name must be one of stripe, github, shopify, standard-webhooks (got "paddle")',
+    )
+  })
+})
