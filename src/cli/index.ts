@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { checkRuntime } from './doctor.js'
+import { simulateCommand } from './simulate.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string
@@ -22,5 +23,7 @@ program
     }
     if (checks.some((c) => !c.ok)) process.exitCode = 1
   })
+
+program.addCommand(simulateCommand())
 
 await program.parseAsync()

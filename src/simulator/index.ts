@@ -5,6 +5,7 @@ export {
   type SimulatorProfileName,
 } from './simulator.js'
 export type { Fault, FaultKind, FaultRule } from './faults.js'
+export { parseFaultSpec } from './fault-spec.js'
 export type { RouteStats, SimulatorStats } from './stats.js'
 export type { OAuthOptions, RefreshTokenPolicy } from './oauth.js'
 export type { StripeProfileOptions } from './profiles/stripe/index.js'
