@@ -14,3 +14,11 @@ export type { ShopifyProfileOptions } from './profiles/shopify.js'
 export type { XeroProfileOptions } from './profiles/xero.js'
 export type { OpenAiProfileOptions } from './profiles/openai.js'
 export type { GenericProfileOptions, GenericQuota } from './profiles/generic.js'
+export {
+  createWebhookSender,
+  type DeliveryAttempt,
+  type DeliveryReport,
+  type WebhookEvent,
+  type WebhookSender,
+  type WebhookSenderOptions,
+} from './webhook-sender.js'

@@ -12,6 +12,12 @@ import { xeroProfile, type XeroProfileOptions } from './profiles/xero.js'
 import { seededRandom } from './random.js'
 import { startServer, type ServerParts } from './server.js'
 import { StatsRecorder, type SimulatorStats } from './stats.js'
+import {
+  createWebhookSender,
+  type WebhookSender,
+  type WebhookSenderOptions,
+} from './webhook-sender.js'
+import type { WebhookSchemeName } from '../webhooks/index.js'
 
 export type SimulatorProfileName = 'stripe' | 'github' | 'shopify' | 'xero' | 'openai' | 'generic'
 
@@ -49,6 +55,11 @@ export interface Simulator {
   setFaults(rules: readonly FaultRule[]): void
   /** Counters per route and in total. */
   stats(): SimulatorStats
+  /**
+   * A sender of signed webhooks to your app, in this profile's scheme and secret (Standard
+   * Webhooks for profiles without their own), on the simulator's clock and seed.
+   */
+  webhookSender(options: Omit<WebhookSenderOptions, 'scheme' | 'secret' | 'clock'>): WebhookSender
   /** Forgets all data, limits, idempotency keys, stats and fault positions; credentials stay. */
   reset(): void
   close(): Promise<void>
@@ -64,6 +75,12 @@ const profiles: Record<SimulatorProfileName, (o: SimulatorOptions, c: ProfileCon
     generic: (options, context) => genericProfile(options.generic ?? {}, context),
   }
 
+const schemes: Partial<Record<SimulatorProfileName, WebhookSchemeName>> = {
+  stripe: 'stripe',
+  github: 'github',
+  shopify: 'shopify',
+}
+
 function assemble(
   options: SimulatorOptions,
   name: SimulatorProfileName,
@@ -75,7 +92,11 @@ function assemble(
   const faults = new FaultPlan(seededRandom(seed ^ 0x5eed), options.faults)
   // Its own stream, so a profile's ids and keys do not depend on OAuth traffic.
   const oauth = new OAuthServer(options.oauth ?? {}, clock, seededRandom(seed ^ 0x0a07), stats)
-  const profile = mountOAuth(profiles[name](options, { clock, random, stats, oauth }), oauth)
+  let profile = mountOAuth(profiles[name](options, { clock, random, stats, oauth }), oauth)
+  if (profile.credentials.webhookSecret === undefined) {
+    const webhookSecret = `whsec_${Buffer.from(random.token(24)).toString('base64')}`
+    profile = { ...profile, credentials: { ...profile.credentials, webhookSecret } }
+  }
   return { profile, faults, stats, clock, random, maxBodyBytes: options.maxBodyBytes ?? 1 << 20 }
 }
 
@@ -97,6 +118,14 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     profile: name,
     credentials: parts.profile.credentials,
     setFaults: (rules) => parts.faults.set(rules),
+    webhookSender: (sender) =>
+      createWebhookSender({
+        seed: options.seed ?? 1,
+        ...sender,
+        scheme: schemes[name] ?? 'standard-webhooks',
+        secret: parts.profile.credentials.webhookSecret as string,
+        clock,
+      }),
     stats: () => parts.stats.snapshot(),
     reset: () => Object.assign(parts, assemble(options, name, clock)),
     close: () => server.close(),
