@@ -233,6 +233,15 @@ describe('xero profile', () => {
     expect(day.headers.get('retry-after')).toBe(String(86_400 - 60))
   })
 
+  it('limits the whole app per minute, across tenants', async () => {
+    const { get } = await xero({ appPerMinute: 1 })
+    expect((await get()).headers.get('x-appminlimit-remaining')).toBe('0')
+    const over = await get()
+    expect(over.status).toBe(429)
+    expect(over.headers.get('x-rate-limit-problem')).toBe('appminute')
+    expect(over.headers.get('retry-after')).toBe('60')
+  })
+
   it('limits requests in flight per tenant', async () => {
     const { sim, clock, get } = await xero({ concurrency: 1 })
     sim.setFaults([{ sequence: [{ kind: 'latency', ms: 100 }] }])

@@ -29,6 +29,21 @@ describe('stripe profile: authentication', () => {
     expect((await call(sim, 'GET', '/v1/customers', { key: live })).status).toBe(401)
   })
 
+  it('in live mode takes sk_live_ keys only and admits 100 requests per second', async () => {
+    const live = await createSimulator({ clock, stripe: { mode: 'live' } })
+    try {
+      expect(live.credentials.apiKey).toMatch(/^sk_live_/)
+      const test = live.credentials.apiKey!.replace('sk_live_', 'sk_test_')
+      expect((await call(live, 'GET', '/v1/customers', { key: test })).status).toBe(401)
+      const statuses = []
+      for (let i = 0; i < 101; i++) statuses.push((await call(live, 'GET', '/v1/customers')).status)
+      expect(statuses.filter((s) => s === 200)).toHaveLength(100)
+      expect(statuses[100]).toBe(429)
+    } finally {
+      await live.close()
+    }
+  })
+
   it('accepts the key through basic auth too', async () => {
     const basic = Buffer.from(`${sim.credentials.apiKey}:`).toString('base64')
     const reply = await call(sim, 'GET', '/v1/customers', {
