@@ -15,6 +15,9 @@ export interface Benchmark {
   ops: number
   /** Runs `ops` operations once. The key `seamline` is the subject; every other key is a peer. */
   subjects: Record<string, (ops: number) => Promise<void>>
+  /** Runs once before the first subject (start servers) and once after the last. */
+  setup?: () => Promise<void>
+  teardown?: () => Promise<void>
 }
 
 export interface SubjectResult {
@@ -61,10 +64,15 @@ export async function runBenchmark(
   if (names[0] !== 'seamline')
     throw new Error(`${benchmark.name}: the first subject must be seamline`)
   const rates = new Map(names.map((n) => [n, [] as number[]]))
-  for (const name of names) await timed(benchmark.subjects[name]!, ops)
-  for (let round = 0; round < options.repetitions; round++) {
-    const order = names.map((_, i) => names[(i + round) % names.length]!)
-    for (const name of order) rates.get(name)!.push(await timed(benchmark.subjects[name]!, ops))
+  await benchmark.setup?.()
+  try {
+    for (const name of names) await timed(benchmark.subjects[name]!, ops)
+    for (let round = 0; round < options.repetitions; round++) {
+      const order = names.map((_, i) => names[(i + round) % names.length]!)
+      for (const name of order) rates.get(name)!.push(await timed(benchmark.subjects[name]!, ops))
+    }
+  } finally {
+    await benchmark.teardown?.()
   }
   const ours = rates.get('seamline')!
   return {
