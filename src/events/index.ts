@@ -1,0 +1,7 @@
+export {
+  createEmitter,
+  type Emitter,
+  type EventMap,
+  type Events,
+  type Listener,
+} from './emitter.js'
