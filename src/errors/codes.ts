@@ -13,6 +13,16 @@ export const errorCodes = {
     'No signature on a webhook matches its raw body under any of the configured secrets; it was rejected as forged or altered.',
   SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE:
     "A correctly signed webhook's timestamp is further from the clock's time than the tolerance allows, in either direction; it was rejected as a possible replay.",
+  SEAM_ERR_TIMEOUT:
+    'An operation ran past its time limit (an attempt timeout or the overall deadline) and was abandoned; the message names which.',
+  SEAM_ERR_RETRIES_EXHAUSTED:
+    'A retried operation failed on every attempt it was allowed (attempts, deadline or retry budget); `attempts` holds the history and `cause` the last error.',
+  SEAM_ERR_RATE_LIMITED:
+    'The provider asked to wait longer than the time left before the deadline; `retryAfterMs` says how long, so a durable job can be rescheduled instead.',
+  SEAM_ERR_CIRCUIT_OPEN:
+    'A circuit breaker is open after repeated failures, so the call was refused without being sent.',
+  SEAM_ERR_BULKHEAD_FULL:
+    "A bulkhead's concurrent slots and queue were all taken, so the call was refused.",
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes
