@@ -23,6 +23,12 @@ export const errorCodes = {
     'A circuit breaker is open after repeated failures, so the call was refused without being sent.',
   SEAM_ERR_BULKHEAD_FULL:
     "A bulkhead's concurrent slots and queue were all taken, so the call was refused.",
+  SEAM_ERR_HTTP_STATUS:
+    'A call got an error status (4xx or 5xx) it could not or should not retry; `status`, `body` and `attempts` tell what happened.',
+  SEAM_ERR_NETWORK:
+    'A call failed without a response (connection refused, reset, DNS…) on its last attempt; `attempts` holds the history and `cause` the network error.',
+  SEAM_ERR_MALFORMED_RESPONSE:
+    'A successful response said it was JSON but its body did not parse; it is retried when the call is safe to repeat.',
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classify, type CallFacts } from './index.js'
+import { classify, TimeoutError, type CallFacts } from './index.js'
 
 const net = (code: string, onCause = false): Error =>
   onCause
@@ -53,6 +53,24 @@ describe('classify', () => {
       { error: net('UND_ERR_SOCKET', true), method: 'DELETE' },
       true,
       'connection lost after the request was sent',
+    ],
+    [
+      'attempt timeout, GET',
+      {
+        error: new TimeoutError({ operation: 'run', target: 'attempt', reason: 'took too long' }),
+        method: 'GET',
+      },
+      true,
+      'attempt timed out',
+    ],
+    [
+      'attempt timeout, POST',
+      {
+        error: new TimeoutError({ operation: 'run', target: 'attempt', reason: 'took too long' }),
+        method: 'POST',
+      },
+      false,
+      'attempt timed out; not retried: POST is not idempotent and has no idempotency key',
     ],
     ['429, POST', { status: 429, method: 'POST' }, true, 'rate limited (429)'],
     ['408', { status: 408, method: 'POST' }, true, 'request timeout or too early (408)'],

@@ -102,6 +102,18 @@ export const defaultRules: readonly Rule[] = [
       'UND_ERR_BODY_TIMEOUT',
     ]),
   },
+  {
+    // An attempt that ran out of time may have reached the provider: like a lost connection.
+    reason: 'attempt timed out',
+    verdict: 'retry-if-safe',
+    matches: (f) => (f.error as { code?: unknown } | null)?.code === 'SEAM_ERR_TIMEOUT',
+  },
+  {
+    // The provider answered (and may have acted) but the body was cut or garbled on the way.
+    reason: 'malformed response',
+    verdict: 'retry-if-safe',
+    matches: (f) => (f.error as { code?: unknown } | null)?.code === 'SEAM_ERR_MALFORMED_RESPONSE',
+  },
   { reason: 'rate limited', verdict: 'retry', matches: statusIn([429]) },
   {
     reason: 'request timeout or too early',

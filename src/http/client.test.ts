@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { createClient, encodeForm, type Transport, type TransportResponse } from './index.js'
+
+function reply(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): TransportResponse {
+  const bytes = Buffer.from(body)
+  return {
+    status,
+    headers,
+    body: {
+      text: async () => body,
+      dump: async () => {},
+      async *[Symbol.asyncIterator]() {
+        yield bytes.subarray(0, 3)
+        yield bytes.subarray(3)
+      },
+    },
+  }
+}
+
+describe('createClient with a scripted transport', () => {
+  it('asks for the authorization on every attempt, so a refreshed token is used by the retry', async () => {
+    const seen: string[] = []
+    let token = 'old'
+    const transport: Transport = async (request) => {
+      seen.push(request.headers.authorization ?? '')
+      token = 'new'
+      return seen.length === 1
+        ? reply(503, '')
+        : reply(200, '{"ok":true}', { 'content-type': 'application/json' })
+    }
+    const client = createClient({
+      baseUrl: 'https://api.example.com',
+      transport,
+      authorization: () => `Bearer ${token}`,
+      retry: { backoff: { delay: () => 0 } },
+    })
+    expect((await client.get('/x')).body).toEqual({ ok: true })
+    expect(seen).toEqual(['Bearer old', 'Bearer new'])
+  })
+
+  it('streams a successful body without reading it', async () => {
+    const transport: Transport = async () => reply(200, 'chunked body')
+    const client = createClient({ baseUrl: 'https://api.example.com', transport })
+    const response = await client.get<AsyncIterable<Uint8Array>>('/file', { stream: true })
+    const chunks: string[] = []
+    for await (const chunk of response.body) chunks.push(Buffer.from(chunk).toString())
+    expect(chunks).toEqual(['chu', 'nked body'])
+  })
+
+  it('keeps the caller’s idempotency key across retries, and generates one per POST otherwise', async () => {
+    const keys: (string | undefined)[] = []
+    const transport: Transport = async (request) => {
+      keys.push(request.headers['Idempotency-Key'])
+      return keys.length % 2 === 1 ? reply(502, '') : reply(200, '')
+    }
+    const client = createClient({
+      baseUrl: 'https://api.example.com',
+      transport,
+      idempotencyHeader: 'Idempotency-Key',
+      retry: { backoff: { delay: () => 0 } },
+    })
+    await client.post('/refunds', { idempotencyKey: 'refund:42' })
+    await client.post('/refunds')
+    expect(keys[0]).toBe('refund:42')
+    expect(keys[1]).toBe('refund:42')
+    expect(keys[2]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(keys[3]).toBe(keys[2])
+    await client.get('/refunds')
+    expect(keys[4]).toBeUndefined()
+  })
+
+  it('encodes nested forms and queries in bracket notation', () => {
+    expect(
+      decodeURIComponent(
+        encodeForm({
+          amount: 5,
+          metadata: { order: 'a b' },
+          items: [{ price: 'p' }],
+          skip: undefined,
+        }),
+      ),
+    ).toBe('amount=5&metadata[order]=a+b&items[0][price]=p')
+  })
+})

@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto'
+import { createEmitter, type Events } from '../events/index.js'
+import { parseRateLimitHeaders } from '../limits/index.js'
+import {
+  classify,
+  RateLimitedError,
+  retry,
+  retryBudget,
+  RetriesExhaustedError,
+  timeout,
+  TimeoutError,
+  wrap,
+  type Outcome,
+  type Policy,
+  type RetryDecision,
+  type RetryOptions,
+} from '../policies/index.js'
+import { systemClock, type Clock } from '../time/index.js'
+import { encodeForm, type FormInput } from './encode.js'
+import {
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  type HttpAttempt,
+} from './errors.js'
+import { undiciTransport, type Transport, type TransportResponse } from './transport.js'
+
+export interface ClientOptions {
+  baseUrl: string
+  /** Names the client in events; default the base URL's host. */
+  name?: string
+  /** Sent with every call. */
+  headers?: Record<string, string>
+  /** The `Authorization` value for each attempt (so a refreshed token is picked up on retry). */
+  authorization?: () => string | Promise<string>
+  /** The provider's idempotency header; POSTs get a key that every retry repeats. */
+  idempotencyHeader?: string
+  /** Attempts, backoff and budget; `false` turns retries off. Default 3 attempts, full jitter. */
+  retry?: Omit<RetryOptions, 'judge' | 'clock' | 'name'> | false
+  /** Each attempt's time limit. Default 30 s. */
+  attemptTimeoutMs?: number
+  /** The whole call's time limit, waits included. Default 60 s; a call may set its own. */
+  deadlineMs?: number
+  /** More policies around each attempt, outer to inner (a circuit breaker, a bulkhead…). */
+  policies?: readonly Pick<Policy, 'execute'>[]
+  transport?: Transport
+  clock?: Clock
+}
+
+export interface CallOptions {
+  query?: { readonly [key: string]: FormInput }
+  json?: unknown
+  form?: { readonly [key: string]: FormInput }
+  body?: string | Uint8Array
+  headers?: Record<string, string>
+  /** Your key for this logical operation (e.g. `refund:${orderId}`); default one generated per call. */
+  idempotencyKey?: string
+  deadlineMs?: number
+  signal?: AbortSignal
+  /** Leave a successful body unread, as an async iterable of chunks. */
+  stream?: boolean
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>
+  /** Parsed JSON when the response says it is JSON, else text; chunks when streamed. */
+  body: T
+  attempts: readonly HttpAttempt[]
+}
+
+export type HttpEvents = {
+  'http:attempt': {
+    client: string
+    method: string
+    url: string
+    attempt: number
+    status?: number
+    error?: string
+    durationMs: number
+  }
+  'http:retry': {
+    client: string
+    method: string
+    url: string
+    attempt: number
+    waitMs: number
+    reason: string
+  }
+}
+
+interface Answer {
+  status: number
+  headers: Record<string, string>
+  body: unknown
+}
+
+const flatHeaders = (headers: TransportResponse['headers']): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers)
+      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+      .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
+  )
+
+const codeOf = (error: unknown): string => {
+  const code =
+    (error as { code?: unknown } | null)?.code ??
+    (error as { cause?: { code?: unknown } } | null)?.cause?.code
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'
+}
+
+async function readBody(
+  response: TransportResponse,
+  headers: Record<string, string>,
+  where: { operation: string; target: string },
+): Promise<unknown> {
+  const text = await response.body.text()
+  if (!/\bjson\b/i.test(headers['content-type'] ?? '')) return text
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    // An error body that does not parse is still worth showing; a success body must parse.
+    if (response.status >= 400) return text
+    throw new MalformedResponseError(response.status, {
+      ...where,
+      reason: `answered ${response.status} with a body that is not the JSON it claims to be`,
+      cause: error,
+    })
+  }
+}
+
+/** A resilient HTTP client for one provider: timeouts, safe retries, idempotency keys, typed errors. */
+export function createClient(options: ClientOptions) {
+  const base = new URL(options.baseUrl)
+  const clock = options.clock ?? systemClock
+  const name = options.name ?? base.host
+  const transport = options.transport ?? undiciTransport()
+  const events = createEmitter<HttpEvents>()
+  const retryOptions = options.retry === false ? { maxAttempts: 1 } : { ...options.retry }
+  // One budget per client unless the caller shares one across clients.
+  const budget = retryOptions.budget ?? retryBudget({ clock })
+  const attemptTimeout = timeout({ ms: options.attemptTimeoutMs ?? 30_000, name: 'attempt', clock })
+  const inner = wrap(...(options.policies ?? []), attemptTimeout)
+
+  async function call<T = unknown>(
+    method: string,
+    path: string,
+    call: CallOptions = {},
+  ): Promise<HttpResponse<T>> {
+    method = method.toUpperCase()
+    const url = new URL(path, base)
+    if (call.query)
+      for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
+        url.searchParams.append(k, v)
+    const target = `${url.origin}${url.pathname}`
+    const headers: Record<string, string> = { ...options.headers, ...call.headers }
+    let body: string | Uint8Array | undefined = call.body
+    if (call.json !== undefined) {
+      body = JSON.stringify(call.json)
+      headers['content-type'] ??= 'application/json'
+    } else if (call.form) {
+      body = encodeForm(call.form)
+      headers['content-type'] ??= 'application/x-www-form-urlencoded'
+    }
+    // One key per logical call, repeated by every retry, so a retry can never run the effect twice.
+    const idempotencyHeader =
+      options.idempotencyHeader ?? (call.idempotencyKey ? 'Idempotency-Key' : undefined)
+    const idempotencyKey =
+      idempotencyHeader && (call.idempotencyKey !== undefined || method === 'POST')
+        ? (call.idempotencyKey ?? randomUUID())
+        : undefined
+    if (idempotencyHeader && idempotencyKey) headers[idempotencyHeader] = idempotencyKey
+
+    const attempts: HttpAttempt[] = []
+    const attempt = async (
+      signal: AbortSignal,
+      number: number,
+    ): Promise<Answer & { raw?: TransportResponse }> => {
+      const started = clock.now()
+      const send = {
+        ...headers,
+        ...(options.authorization ? { authorization: await options.authorization() } : {}),
+      }
+      try {
+        const answer = await inner.execute(async (s) => {
+          const response = await transport(
+            { method, url, headers: send, ...(body === undefined ? {} : { body }) },
+            s,
+          )
+          const responseHeaders = flatHeaders(response.headers)
+          if (call.stream && response.status < 400)
+            return {
+              status: response.status,
+              headers: responseHeaders,
+              body: undefined,
+              raw: response,
+            }
+          return {
+            status: response.status,
+            headers: responseHeaders,
+            body: await readBody(response, responseHeaders, { operation: method, target }),
+          }
+        }, signal)
+        attempts.push({ attempt: number, status: answer.status, reason: '', waitMs: 0 })
+        events.emit('http:attempt', {
+          client: name,
+          method,
+          url: target,
+          attempt: number,
+          status: answer.status,
+          durationMs: clock.now() - started,
+        })
+        return answer
+      } catch (error) {
+        if (!signal.aborted) {
+          attempts.push({ attempt: number, error: codeOf(error), reason: '', waitMs: 0 })
+          events.emit('http:attempt', {
+            client: name,
+            method,
+            url: target,
+            attempt: number,
+            error: codeOf(error),
+            durationMs: clock.now() - started,
+          })
+        }
+        throw error
+      }
+    }
+
+    const judge = (outcome: Outcome<unknown>): RetryDecision => {
+      const answer = outcome.ok ? (outcome.value as Answer) : undefined
+      const verdict = classify({
+        ...(answer
+          ? { status: answer.status, header: (h: string) => answer.headers[h] }
+          : { error: outcome.ok ? undefined : outcome.error }),
+        method,
+        idempotencyKey: idempotencyKey !== undefined,
+      })
+      const last = attempts.at(-1)
+      if (last) last.reason = verdict.reason
+      if (!verdict.retryable) return { retry: false, reason: verdict.reason }
+      const afterMs = answer
+        ? parseRateLimitHeaders(answer.headers, { now: clock.now() }).retryAfterMs
+        : undefined
+      return afterMs === undefined
+        ? { retry: true, reason: verdict.reason }
+        : { retry: true, reason: verdict.reason, afterMs }
+    }
+
+    const retrying = retry({ ...retryOptions, budget, judge, clock, name })
+    let gaveUp = ''
+    retrying.events.on('retry:gave-up', (e) => (gaveUp = e.reason))
+    retrying.events.on('retry:scheduled', (e) => {
+      const last = attempts.at(-1)
+      if (last) last.waitMs = e.waitMs
+      events.emit('http:retry', {
+        client: name,
+        method,
+        url: target,
+        attempt: e.attempt,
+        waitMs: e.waitMs,
+        reason: e.reason,
+      })
+    })
+    const run = (signal?: AbortSignal) =>
+      retrying.execute((s, { attempt: n }) => attempt(s, n), signal)
+    const deadline = timeout({
+      ms: call.deadlineMs ?? options.deadlineMs ?? 60_000,
+      name: 'deadline',
+      clock,
+    })
+    // `after 3 attempts`, and why it stopped when that was not simply running out of attempts.
+    const describe = (n: number): string =>
+      `after ${n} attempt${n === 1 ? '' : 's'}${gaveUp && gaveUp !== 'no attempts left' ? ` (${gaveUp})` : ''}`
+
+    let answer: Answer & { raw?: TransportResponse }
+    try {
+      answer = await deadline.execute(run, call.signal)
+    } catch (error) {
+      if (call.signal?.aborted && error === call.signal.reason) throw error
+      const where = { operation: method, target }
+      if (error instanceof RateLimitedError) {
+        throw new RateLimitedError(error.retryAfterMs, {
+          ...where,
+          reason: `was rate limited and asked to wait ${error.retryAfterMs} ms, longer than it may (${describe(attempts.length)})`,
+          cause: error,
+        })
+      }
+      const last = error instanceof RetriesExhaustedError ? error.cause : error
+      if (last instanceof TimeoutError || error instanceof TimeoutError) {
+        throw new TimeoutError({
+          ...where,
+          reason: `timed out (${(error as Error).message}) ${describe(attempts.length)}`,
+          cause: error,
+        })
+      }
+      throw new NetworkError(attempts, {
+        ...where,
+        reason: `failed: ${attempts.at(-1)?.reason || codeOf(last)} (${codeOf(last)}) ${describe(attempts.length)}`,
+        cause: last,
+      })
+    }
+    if (answer.status >= 400) {
+      throw new HttpStatusError(
+        { status: answer.status, headers: answer.headers, body: answer.body, attempts },
+        {
+          ...{ operation: method, target },
+          reason: `failed with ${answer.status} ${describe(attempts.length)}`,
+        },
+      )
+    }
+    const responseBody = answer.raw ? answer.raw.body : answer.body
+    return { status: answer.status, headers: answer.headers, body: responseBody as T, attempts }
+  }
+
+  return {
+    events: events as Events<HttpEvents>,
+    request: call,
+    get: <T = unknown>(path: string, o?: CallOptions) => call<T>('GET', path, o),
+    post: <T = unknown>(path: string, o?: CallOptions) => call<T>('POST', path, o),
+    put: <T = unknown>(path: string, o?: CallOptions) => call<T>('PUT', path, o),
+    patch: <T = unknown>(path: string, o?: CallOptions) => call<T>('PATCH', path, o),
+    delete: <T = unknown>(path: string, o?: CallOptions) => call<T>('DELETE', path, o),
+  }
+}
+
+export type Client = ReturnType<typeof createClient>

@@ -1,0 +1,21 @@
+export {
+  createClient,
+  type CallOptions,
+  type Client,
+  type ClientOptions,
+  type HttpEvents,
+  type HttpResponse,
+} from './client.js'
+export {
+  HttpStatusError,
+  MalformedResponseError,
+  NetworkError,
+  type HttpAttempt,
+} from './errors.js'
+export {
+  undiciTransport,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport.js'
+export { encodeForm, type FormInput } from './encode.js'
