@@ -8,6 +8,7 @@ import {
 } from '../src/http/index.js'
 import { backoff, RateLimitedError, retryBudget, TimeoutError } from '../src/policies/index.js'
 import { createSimulator } from '../src/simulator/index.js'
+import { createLimiter } from '../src/limits/index.js'
 import { FakeClock } from '../src/time/index.js'
 
 // The client against the provider simulator on loopback, time driven by a FakeClock.
@@ -236,5 +237,69 @@ describe('http client against the simulator', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ message: 'user went away' })
     expect(stripe.stats().total.requests).toBe(1)
+  })
+})
+
+describe('http client with a limiter', () => {
+  it('keeps 100 concurrent calls inside Stripe’s 25 per second: no 429 at all', async () => {
+    // 20 a second: the headroom a client needs, as it counts when it sends and the provider
+    // when the request arrives.
+    const limiter = createLimiter({
+      quotas: [{ name: 'second', limit: 20, windowMs: 1_000 }],
+      clock,
+    })
+    const sim = await createSimulator({ profile: 'stripe', clock })
+    try {
+      const limited = createClient({
+        baseUrl: sim.url,
+        authorization: () => `Bearer ${sim.credentials.apiKey}`,
+        limiter,
+        clock,
+      })
+      const started = clock.now()
+      const responses = await drive(
+        Promise.all(Array.from({ length: 100 }, () => limited.get('/v1/customers'))),
+        20,
+      )
+      expect(responses.every((r) => r.status === 200 && r.attempts.length === 1)).toBe(true)
+      expect(sim.stats().total.rateLimited).toBe(0)
+      expect(clock.now() - started).toBeGreaterThanOrEqual(4_000) // 5 windows of 20
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it('fails at once with RateLimitedError when the quota wait cannot end before the deadline', async () => {
+    const limiter = createLimiter({
+      quotas: [{ name: 'minute', limit: 1, windowMs: 60_000 }],
+      clock,
+    })
+    const client = stripeClient({ limiter })
+    await client.get('/v1/customers')
+    const error = await failure(client.get('/v1/customers', { deadlineMs: 5_000 }))
+    expect(error).toBeInstanceOf(RateLimitedError)
+    expect((error as RateLimitedError).retryAfterMs).toBe(60_000)
+    expect(stripe.stats().total.requests).toBe(1)
+  })
+
+  it('pauses every call for a 429’s Retry-After', async () => {
+    const limiter = createLimiter({
+      quotas: [{ name: 'second', limit: 100, windowMs: 1_000 }],
+      clock,
+    })
+    const client = createClient({
+      baseUrl: generic.url,
+      authorization: () => `Bearer ${generic.credentials.apiKey}`,
+      limiter,
+      retry: false,
+      clock,
+    })
+    await client.get('/items')
+    await client.get('/items')
+    await failure(client.get('/items')) // 429, Retry-After: 30
+    const started = clock.now()
+    const next = await drive(client.get('/items'), 1_000)
+    expect(next.status).toBe(200)
+    expect(clock.now() - started).toBeGreaterThanOrEqual(29_000)
   })
 })

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { createEmitter, type Events } from '../events/index.js'
-import { parseRateLimitHeaders } from '../limits/index.js'
+import { parseRateLimitHeaders, type Limiter } from '../limits/index.js'
 import {
   classify,
   RateLimitedError,
+  remainingMs,
   retry,
   retryBudget,
   RetriesExhaustedError,
@@ -41,6 +42,8 @@ export interface ClientOptions {
   attemptTimeoutMs?: number
   /** The whole call's time limit, waits included. Default 60 s; a call may set its own. */
   deadlineMs?: number
+  /** The provider's quotas: every attempt waits its turn, and responses tune it. */
+  limiter?: Limiter
   /** More policies around each attempt, outer to inner (a circuit breaker, a bulkhead…). */
   policies?: readonly Pick<Policy, 'execute'>[]
   transport?: Transport
@@ -59,6 +62,8 @@ export interface CallOptions {
   signal?: AbortSignal
   /** Leave a successful body unread, as an async iterable of chunks. */
   stream?: boolean
+  /** Units per quota this call costs (OpenAI tokens, Shopify points); default 1 of each. */
+  cost?: Readonly<Record<string, number>>
 }
 
 export interface HttpResponse<T = unknown> {
@@ -130,6 +135,16 @@ async function readBody(
   }
 }
 
+// What a response teaches the limiter: a 429's Retry-After pauses every call; a 429 with no
+// wait to go on halves the rate (AIMD); a success wins some of it back.
+function tune(limiter: Limiter, answer: Answer, now: number): void {
+  if (answer.status === 429) {
+    const { retryAfterMs } = parseRateLimitHeaders(answer.headers, { now })
+    if (retryAfterMs !== undefined) limiter.pause(retryAfterMs, 'Retry-After on a 429')
+    else limiter.throttle('limited')
+  } else if (answer.status < 400) limiter.throttle('ok')
+}
+
 /** A resilient HTTP client for one provider: timeouts, safe retries, idempotency keys, typed errors. */
 export function createClient(options: ClientOptions) {
   const base = new URL(options.baseUrl)
@@ -177,25 +192,32 @@ export function createClient(options: ClientOptions) {
       signal: AbortSignal,
       number: number,
     ): Promise<Answer & { raw?: TransportResponse }> => {
+      // A quota wait that cannot end before the deadline fails now, so a job can reschedule.
+      const permit = await options.limiter?.acquire({
+        signal,
+        maxWaitMs: remainingMs(signal, clock),
+        ...(call.cost ? { cost: call.cost } : {}),
+      })
       const started = clock.now()
-      const send = {
-        ...headers,
-        ...(options.authorization ? { authorization: await options.authorization() } : {}),
-      }
       try {
+        const send = {
+          ...headers,
+          ...(options.authorization ? { authorization: await options.authorization() } : {}),
+        }
         const answer = await inner.execute(async (s) => {
           const response = await transport(
             { method, url, headers: send, ...(body === undefined ? {} : { body }) },
             s,
           )
           const responseHeaders = flatHeaders(response.headers)
-          if (call.stream && response.status < 400)
+          if (call.stream && response.status < 400) {
             return {
               status: response.status,
               headers: responseHeaders,
               body: undefined,
               raw: response,
             }
+          }
           return {
             status: response.status,
             headers: responseHeaders,
@@ -211,6 +233,7 @@ export function createClient(options: ClientOptions) {
           status: answer.status,
           durationMs: clock.now() - started,
         })
+        if (options.limiter) tune(options.limiter, answer, clock.now())
         return answer
       } catch (error) {
         if (!signal.aborted) {
@@ -225,6 +248,8 @@ export function createClient(options: ClientOptions) {
           })
         }
         throw error
+      } finally {
+        permit?.release()
       }
     }
 

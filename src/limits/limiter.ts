@@ -1,5 +1,6 @@
 import { SeamlineError } from '../errors/index.js'
 import { createEmitter, type Events } from '../events/index.js'
+import { RateLimitedError } from '../policies/index.js'
 import { systemClock, watchAbort, type Clock } from '../time/index.js'
 import { SlidingLog } from './sliding-log.js'
 
@@ -23,6 +24,8 @@ export interface AcquireOptions {
   /** Units per quota name; quotas not named cost 1 (window) or 1 (concurrency). */
   cost?: Readonly<Record<string, number>>
   signal?: AbortSignal
+  /** Fail at once with RateLimitedError, instead of waiting, when the wait is known to be longer. */
+  maxWaitMs?: number
 }
 
 /** Held while a call runs. */
@@ -177,9 +180,20 @@ export function createLimiter(options: LimiterOptions) {
       return new Promise<Permit>((resolve, reject) => {
         check(cost) // a throw here rejects the promise
         signal?.throwIfAborted()
-        if (queue.length === 0 && waitFor(cost).ms === 0) {
-          resolve(admit(cost))
-          return
+        if (queue.length === 0) {
+          const { ms, quota } = waitFor(cost)
+          if (ms === 0) {
+            resolve(admit(cost))
+            return
+          }
+          const maxWaitMs = acquireOptions.maxWaitMs ?? Infinity
+          if (Number.isFinite(ms) && ms > maxWaitMs) {
+            throw new RateLimitedError(ms, {
+              operation: 'acquire',
+              target: name,
+              reason: `would wait ${Math.ceil(ms)} ms for quota ${quota}, more than the ${Math.floor(maxWaitMs)} ms allowed`,
+            })
+          }
         }
         const waiter: Waiter = {
           cost,
