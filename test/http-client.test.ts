@@ -3,7 +3,9 @@ import { isSeamlineError } from '../src/errors/index.js'
 import {
   createClient,
   HttpStatusError,
+  linkPages,
   NetworkError,
+  paginate,
   type ClientOptions,
 } from '../src/http/index.js'
 import { backoff, RateLimitedError, retryBudget, TimeoutError } from '../src/policies/index.js'
@@ -301,5 +303,56 @@ describe('http client with a limiter', () => {
     const next = await drive(client.get('/items'), 1_000)
     expect(next.status).toBe(200)
     expect(clock.now() - started).toBeGreaterThanOrEqual(29_000)
+  })
+})
+
+describe('paginate', () => {
+  it('walks Stripe lists by starting_after until has_more is false', async () => {
+    const client = stripeClient()
+    for (let i = 0; i < 7; i++) {
+      await client.post('/v1/customers', { form: { email: `${i}@example.com` } })
+      await clock.advance(1_000)
+    }
+    const emails: string[] = []
+    for await (const customer of paginate<{ id: string; email: string }>(client, '/v1/customers', {
+      query: { limit: '3' },
+    })) {
+      emails.push(customer.email)
+    }
+    expect(emails).toEqual(['6', '5', '4', '3', '2', '1', '0'].map((n) => `${n}@example.com`))
+    expect(stripe.stats().routes['GET /v1/customers']?.requests).toBe(3)
+  })
+
+  it('follows GitHub Link headers, and stops fetching when the loop stops', async () => {
+    const github = await createSimulator({ profile: 'github', clock })
+    try {
+      const client = createClient({
+        baseUrl: github.url,
+        authorization: () => `Bearer ${github.credentials.token}`,
+        clock,
+      })
+      for (let i = 1; i <= 5; i++)
+        await client.post('/repos/o/r/issues', { json: { title: `#${i}` } })
+      const titles: string[] = []
+      for await (const issue of paginate<{ title: string }>(client, '/repos/o/r/issues', {
+        query: { per_page: '2' },
+        pages: linkPages(),
+      })) {
+        titles.push(issue.title)
+      }
+      expect(titles).toEqual(['#5', '#4', '#3', '#2', '#1'])
+      const before = github.stats().routes['GET /repos/:owner/:repo/issues']?.requests
+      for await (const issue of paginate<{ title: string }>(client, '/repos/o/r/issues', {
+        query: { per_page: '2' },
+        pages: linkPages(),
+      })) {
+        if (issue.title === '#5') break
+      }
+      expect(github.stats().routes['GET /repos/:owner/:repo/issues']?.requests).toBe(
+        (before ?? 0) + 1,
+      )
+    } finally {
+      await github.close()
+    }
   })
 })

@@ -19,3 +19,10 @@ export {
   type TransportResponse,
 } from './transport.js'
 export { encodeForm, type FormInput } from './encode.js'
+export {
+  cursorPages,
+  linkPages,
+  paginate,
+  type PageRule,
+  type PaginateOptions,
+} from './paginate.js'
