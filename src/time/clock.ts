@@ -9,6 +9,11 @@ export interface Clock {
    * and leaves no listener on `signal` once settled either way.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /**
+   * Calls `fn` after `ms`; the returned function cancels it. Cheaper than a sleep with an abort
+   * signal for timers that are usually cancelled (per-call timeouts).
+   */
+  after(ms: number, fn: () => void): () => void
 }
 
 /** Throws a typed error unless `ms` is a duration a clock can wait for. */

@@ -51,6 +51,22 @@ describe('FakeClock', () => {
     expect(ticks).toEqual([100, 200, 300, 400, 500])
   })
 
+  it('runs after() callbacks in time order with sleeps, and cancels them', async () => {
+    const clock = new FakeClock({ now: 0 })
+    const seen: string[] = []
+    clock.after(20, () => seen.push(`after@${clock.now()}`))
+    const cancel = clock.after(10, () => seen.push('cancelled'))
+    void clock.sleep(15).then(() => seen.push(`sleep@${clock.now()}`))
+    cancel()
+    expect(clock.pendingTimers).toBe(2)
+    const late = clock.after(20, () => seen.push('late'))
+    await clock.advance(20)
+    expect(seen).toEqual(['sleep@15', 'after@20', 'late'])
+    late() // cancelling a timer that already fired changes nothing
+    expect(clock.pendingTimers).toBe(0)
+    expect(() => clock.after(-1, () => {})).toThrow(/^after ms must be a finite number/)
+  })
+
   it('does not fire a timer before its time', async () => {
     const clock = new FakeClock({ now: 0 })
     let fired = false

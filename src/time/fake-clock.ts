@@ -71,6 +71,13 @@ export class FakeClock implements Clock {
     })
   }
 
+  after(ms: number, fn: () => void): () => void {
+    assertDelay('after', ms)
+    const timer: FakeTimer = { at: this.#now + ms, seq: this.#seq++, cancelled: false, fire: fn }
+    this.#timers.push(timer)
+    return () => this.#timers.cancel(timer)
+  }
+
   /** Moves time forward by `ms`, firing every sleep that falls due on the way. */
   advance(ms: number): Promise<void> {
     assertDelay('advance', ms)

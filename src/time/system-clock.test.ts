@@ -33,6 +33,15 @@ describe('systemClock', () => {
     )
   })
 
+  it('calls an after() callback once its timer fires, and never once cancelled', async () => {
+    const seen: string[] = []
+    systemClock.after(1, () => seen.push('fired'))
+    const cancel = systemClock.after(1, () => seen.push('cancelled'))
+    cancel()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(seen).toEqual(['fired'])
+  })
+
   it('rejects at once when the signal is already aborted', async () => {
     const reason = new Error('already gone')
     await expect(systemClock.sleep(60_000, AbortSignal.abort(reason))).rejects.toBe(reason)

@@ -13,6 +13,12 @@ function wait(ms: number, done: () => void, onTimer?: (timer: NodeJS.Timeout) =>
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
+  after(ms: number, fn: () => void): () => void {
+    assertDelay('after', ms)
+    let timer: NodeJS.Timeout | undefined
+    wait(ms, fn, (next) => (timer = next))
+    return () => clearTimeout(timer)
+  },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       assertDelay('sleep', ms)

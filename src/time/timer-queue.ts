@@ -2,6 +2,7 @@
 export interface FakeTimer {
   readonly at: number
   readonly seq: number
+  /** Set once it is no longer pending: cancelled, or taken to fire. */
   cancelled: boolean
   fire(): void
 }
@@ -45,6 +46,8 @@ export class TimerQueue {
         this.#down(0)
       }
       if (!top.cancelled) {
+        // No longer pending: cancelling it after it fired must not count it twice.
+        top.cancelled = true
         this.#live--
         return top
       }
