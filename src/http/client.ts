@@ -6,6 +6,7 @@ import {
   RateLimitedError,
   remainingMs,
   retry,
+  scopeDeadline,
   retryBudget,
   RetriesExhaustedError,
   timeout,
@@ -225,27 +226,29 @@ export function createClient(options: ClientOptions) {
           }
         }, signal)
         attempts.push({ attempt: number, status: answer.status, reason: '', waitMs: 0 })
-        events.emit('http:attempt', {
-          client: name,
-          method,
-          url: target,
-          attempt: number,
-          status: answer.status,
-          durationMs: clock.now() - started,
-        })
-        if (options.limiter) tune(options.limiter, answer, clock.now())
-        return answer
-      } catch (error) {
-        if (!signal.aborted) {
-          attempts.push({ attempt: number, error: codeOf(error), reason: '', waitMs: 0 })
+        if (events.listens('http:attempt'))
           events.emit('http:attempt', {
             client: name,
             method,
             url: target,
             attempt: number,
-            error: codeOf(error),
+            status: answer.status,
             durationMs: clock.now() - started,
           })
+        if (options.limiter) tune(options.limiter, answer, clock.now())
+        return answer
+      } catch (error) {
+        if (!signal.aborted) {
+          attempts.push({ attempt: number, error: codeOf(error), reason: '', waitMs: 0 })
+          if (events.listens('http:attempt'))
+            events.emit('http:attempt', {
+              client: name,
+              method,
+              url: target,
+              attempt: number,
+              error: codeOf(error),
+              durationMs: clock.now() - started,
+            })
         }
         throw error
       } finally {
@@ -255,6 +258,17 @@ export function createClient(options: ClientOptions) {
 
     const judge = (outcome: Outcome<unknown>): RetryDecision => {
       const answer = outcome.ok ? (outcome.value as Answer) : undefined
+      // The common case needs no table: a 2xx/3xx is final unless the provider says otherwise.
+      if (
+        answer &&
+        answer.status < 400 &&
+        !answer.headers['stripe-should-retry'] &&
+        !answer.headers['x-should-retry']
+      ) {
+        const last = attempts.at(-1)
+        if (last) last.reason = 'ok'
+        return { retry: false, reason: 'ok' }
+      }
       const verdict = classify({
         ...(answer
           ? { status: answer.status, header: (h: string) => answer.headers[h] }
@@ -288,21 +302,19 @@ export function createClient(options: ClientOptions) {
         reason: e.reason,
       })
     })
-    const run = (signal?: AbortSignal) =>
-      retrying.execute((s, { attempt: n }) => attempt(s, n), signal)
-    const deadline = timeout({
-      ms: call.deadlineMs ?? options.deadlineMs ?? 60_000,
-      name: 'deadline',
-      clock,
-    })
+    // The call's deadline is only marked on its signal: each attempt's timeout is cut to it, and
+    // every wait (backoff, quota) is capped by it, so no timer of its own is needed.
+    const deadlineMs = call.deadlineMs ?? options.deadlineMs ?? 60_000
+    const scope = scopeDeadline(call.signal, clock.now() + deadlineMs, clock)
     // `after 3 attempts`, and why it stopped when that was not simply running out of attempts.
     const describe = (n: number): string =>
       `after ${n} attempt${n === 1 ? '' : 's'}${gaveUp && gaveUp !== 'no attempts left' ? ` (${gaveUp})` : ''}`
 
     let answer: Answer & { raw?: TransportResponse }
     try {
-      answer = await deadline.execute(run, call.signal)
+      answer = await retrying.execute((s, { attempt: n }) => attempt(s, n), scope.signal)
     } catch (error) {
+      scope.dispose()
       if (call.signal?.aborted && error === call.signal.reason) throw error
       const where = { operation: method, target }
       if (error instanceof RateLimitedError) {
@@ -326,6 +338,7 @@ export function createClient(options: ClientOptions) {
         cause: last,
       })
     }
+    scope.dispose()
     if (answer.status >= 400) {
       throw new HttpStatusError(
         { status: answer.status, headers: answer.headers, body: answer.body, attempts },

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../time/index.js'
+import { RateLimitedError } from '../policies/index.js'
 import { createLimiter, type Permit } from './index.js'
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
@@ -103,6 +104,22 @@ describe('limiter', () => {
     held.release()
     await tick()
     expect(next).toBeDefined()
+    expect(clock.pendingTimers).toBe(0)
+  })
+
+  it('gives up on a queued call when its wait runs past maxWaitMs', async () => {
+    const clock = new FakeClock({ now: 0 })
+    const limiter = createLimiter({ quotas: [{ name: 'concurrent', limit: 1 }], clock })
+    const held = await limiter.acquire()
+    const waiting = limiter.acquire({ maxWaitMs: 500 }).catch((e: unknown) => e)
+    await clock.advance(500)
+    const error = await waiting
+    expect(error).toBeInstanceOf(RateLimitedError)
+    expect((error as Error).message).toBe(
+      'acquire limiter waited its turn for 500 ms, as long as it may',
+    )
+    expect(limiter.waiting).toBe(0)
+    held.release()
     expect(clock.pendingTimers).toBe(0)
   })
 

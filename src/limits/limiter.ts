@@ -50,6 +50,9 @@ interface WindowQuota {
   log: SlidingLog
 }
 
+// Cancels a pending wake-up; a shared reason spares a DOMException per re-arm.
+const rearmed = Object.freeze(new Error('limiter wake-up re-armed'))
+
 function invalid(target: string, reason: string): SeamlineError {
   return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', { operation: 'limiter', target, reason })
 }
@@ -119,7 +122,7 @@ export function createLimiter(options: LimiterOptions) {
 
   // Serves the queue from the front while the front fits; then sleeps until it might.
   function drain(): void {
-    wake?.abort()
+    wake?.abort(rearmed)
     wake = undefined
     while (queue.length > 0) {
       const head = queue[0] as Waiter
@@ -186,12 +189,11 @@ export function createLimiter(options: LimiterOptions) {
             resolve(admit(cost))
             return
           }
-          const maxWaitMs = acquireOptions.maxWaitMs ?? Infinity
-          if (Number.isFinite(ms) && ms > maxWaitMs) {
+          if (Number.isFinite(ms) && ms > (acquireOptions.maxWaitMs ?? Infinity)) {
             throw new RateLimitedError(ms, {
               operation: 'acquire',
               target: name,
-              reason: `would wait ${Math.ceil(ms)} ms for quota ${quota}, more than the ${Math.floor(maxWaitMs)} ms allowed`,
+              reason: `would wait ${Math.ceil(ms)} ms for quota ${quota}, more than the ${Math.floor(acquireOptions.maxWaitMs ?? Infinity)} ms allowed`,
             })
           }
         }
@@ -199,16 +201,32 @@ export function createLimiter(options: LimiterOptions) {
           cost,
           grant: (permit) => {
             unwatch?.()
+            cancelTimer?.()
             resolve(permit)
           },
         }
-        const unwatch = signal
-          ? watchAbort(signal, () => {
-              const at = queue.indexOf(waiter)
-              if (at >= 0) queue.splice(at, 1)
-              reject(signal.reason)
-              if (at === 0) drain() // the next in line may fit now
-            })
+        // An abort reason is whatever the caller chose; it is passed on as it is.
+        const leave = (reason: Error): void => {
+          cancelTimer?.()
+          unwatch?.()
+          const at = queue.indexOf(waiter)
+          if (at >= 0) queue.splice(at, 1)
+          reject(reason)
+          if (at === 0) drain() // the next in line may fit now
+        }
+        const unwatch = signal ? watchAbort(signal, () => leave(signal.reason as Error)) : undefined
+        // Queued behind others, the wait was not known up front: give up when it runs past the limit.
+        const maxWaitMs = acquireOptions.maxWaitMs ?? Infinity
+        const cancelTimer = Number.isFinite(maxWaitMs)
+          ? clock.after(maxWaitMs, () =>
+              leave(
+                new RateLimitedError(Math.max(1, waitFor(cost).ms), {
+                  operation: 'acquire',
+                  target: name,
+                  reason: `waited its turn for ${Math.floor(maxWaitMs)} ms, as long as it may`,
+                }),
+              ),
+            )
           : undefined
         queue.push(waiter)
         if (queue.length === 1) drain()

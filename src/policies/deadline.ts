@@ -17,29 +17,29 @@ export function remainingMs(signal: AbortSignal | undefined, clock: Clock): numb
 
 export interface DeadlineScope {
   readonly signal: AbortSignal
-  /** Stops the timer and the parent link; call when the work is over. */
+  /** Stops the timer (if any) and the parent link; call when the work is over. */
   dispose(): void
 }
 
 /**
- * A child of `parent` that also aborts with `reason()` at `at` (or the parent's own deadline,
- * whichever is sooner), carrying that deadline for policies further in.
+ * A child of `parent` that carries the deadline `at` (or the parent's own, whichever is
+ * sooner) and aborts with the parent. With `reason`, it also aborts with `reason()` when the
+ * deadline comes; without, it only marks the deadline, for callers that bound every wait and
+ * every attempt by it themselves (one timer per attempt instead of one more per call).
  */
 export function scopeDeadline(
   parent: AbortSignal | undefined,
   at: number,
   clock: Clock,
-  reason: () => unknown,
+  reason?: () => unknown,
 ): DeadlineScope {
   const controller = new AbortController()
   const inherited = deadlineOf(parent)
   const effective = inherited === undefined ? at : Math.min(at, inherited)
   deadlines.set(controller.signal, effective)
-  const timer = new AbortController()
-  void clock.sleep(Math.max(0, effective - clock.now()), timer.signal).then(
-    () => controller.abort(reason()),
-    () => undefined,
-  )
+  const cancel = reason
+    ? clock.after(Math.max(0, effective - clock.now()), () => controller.abort(reason()))
+    : undefined
   if (parent?.aborted) controller.abort(parent.reason)
   const unwatch =
     parent && !parent.aborted
@@ -48,7 +48,7 @@ export function scopeDeadline(
   return {
     signal: controller.signal,
     dispose: () => {
-      timer.abort()
+      cancel?.()
       unwatch?.()
     },
   }
