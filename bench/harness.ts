@@ -1,6 +1,16 @@
 import { cpus, totalmem } from 'node:os'
 import { performance } from 'node:perf_hooks'
 
+/** Something a run measures. Ratios are oriented so that above 1× means Seamline did better. */
+export interface Metric {
+  key: string
+  label: string
+  better: 'higher' | 'lower'
+}
+
+/** Throughput, computed from each run's wall time when a subject reports nothing else. */
+export const opsPerSecond: Metric = { key: 'opsPerSec', label: 'ops/s', better: 'higher' }
+
 /** One side-by-side comparison: the same work done by Seamline and by each peer. */
 export interface Benchmark {
   /** Short title, used as the section heading. */
@@ -11,10 +21,15 @@ export interface Benchmark {
   how: string
   /** Durability mode for anything that writes (e.g. `synchronous=FULL`); omit when nothing is stored. */
   durability?: string
-  /** Operations one run performs; throughput is reported as ops/s. */
+  /** Operations one run performs. */
   ops: number
-  /** Runs `ops` operations once. The key `seamline` is the subject; every other key is a peer. */
-  subjects: Record<string, (ops: number) => Promise<void>>
+  /** What each run reports; the first is the one ratios are given for. Default: ops/s. */
+  metrics?: readonly Metric[]
+  /**
+   * Runs `ops` operations once and returns its metrics (ops/s is filled in from the wall time
+   * when not returned). The key `seamline` is the subject; every other key is a peer.
+   */
+  subjects: Record<string, (ops: number) => Promise<void | Record<string, number>>>
   /** Runs once before the first subject (start servers) and once after the last. */
   setup?: () => Promise<void>
   teardown?: () => Promise<void>
@@ -22,14 +37,15 @@ export interface Benchmark {
 
 export interface SubjectResult {
   subject: string
-  /** ops/s of each repetition, in run order. */
-  rates: number[]
-  /** Seamline's rate ÷ this subject's rate, paired per repetition (absent for Seamline). */
+  /** Each metric's value per repetition, in run order. */
+  values: Record<string, number[]>
+  /** How many times better Seamline did on the first metric, paired per repetition (absent for Seamline). */
   ratios?: number[]
 }
 
 export interface BenchmarkResult {
   benchmark: Benchmark
+  metrics: readonly Metric[]
   repetitions: number
   results: SubjectResult[]
 }
@@ -42,14 +58,26 @@ export const median = (values: number[]): number => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
+/** The p-th percentile (0–100) of `values`, nearest rank. */
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
+}
+
 const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.()
 
-async function timed(run: (ops: number) => Promise<void>, ops: number): Promise<number> {
+async function measured(
+  run: Benchmark['subjects'][string],
+  ops: number,
+): Promise<Record<string, number>> {
   collectGarbage()
   const start = performance.now()
-  await run(ops)
-  return ops / ((performance.now() - start) / 1_000)
+  const reported = (await run(ops)) ?? {}
+  return { opsPerSec: ops / ((performance.now() - start) / 1_000), ...reported }
 }
+
+const better = (metric: Metric, ours: number, theirs: number): number =>
+  metric.better === 'higher' ? ours / theirs : theirs / ours
 
 /**
  * Runs every subject once to warm up, then `repetitions` rounds; each round runs every subject
@@ -60,29 +88,36 @@ export async function runBenchmark(
   options: { repetitions: number; scale: number },
 ): Promise<BenchmarkResult> {
   const ops = Math.max(1, Math.round(benchmark.ops * options.scale))
+  const metrics = benchmark.metrics ?? [opsPerSecond]
   const names = Object.keys(benchmark.subjects)
-  if (names[0] !== 'seamline')
+  if (names[0] !== 'seamline') {
     throw new Error(`${benchmark.name}: the first subject must be seamline`)
-  const rates = new Map(names.map((n) => [n, [] as number[]]))
+  }
+  const runs = new Map(names.map((n) => [n, [] as Record<string, number>[]]))
   await benchmark.setup?.()
   try {
-    for (const name of names) await timed(benchmark.subjects[name]!, ops)
+    for (const name of names) await measured(benchmark.subjects[name]!, ops)
     for (let round = 0; round < options.repetitions; round++) {
       const order = names.map((_, i) => names[(i + round) % names.length]!)
-      for (const name of order) rates.get(name)!.push(await timed(benchmark.subjects[name]!, ops))
+      for (const name of order) runs.get(name)!.push(await measured(benchmark.subjects[name]!, ops))
     }
   } finally {
     await benchmark.teardown?.()
   }
-  const ours = rates.get('seamline')!
+  const primary = metrics[0]!
+  const ours = runs.get('seamline')!
   return {
     benchmark: { ...benchmark, ops },
+    metrics,
     repetitions: options.repetitions,
     results: names.map((subject) => {
-      const r = rates.get(subject)!
-      return subject === 'seamline'
-        ? { subject, rates: r }
-        : { subject, rates: r, ratios: r.map((v, i) => ours[i]! / v) }
+      const mine = runs.get(subject)!
+      const values = Object.fromEntries(
+        metrics.map((m) => [m.key, mine.map((r) => r[m.key] ?? NaN)]),
+      )
+      if (subject === 'seamline') return { subject, values }
+      const ratios = mine.map((r, i) => better(primary, ours[i]![primary.key]!, r[primary.key]!))
+      return { subject, values, ratios }
     }),
   }
 }
