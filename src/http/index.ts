@@ -26,3 +26,11 @@ export {
   type PageRule,
   type PaginateOptions,
 } from './paginate.js'
+// The limiter is configured on the client, so it is offered beside it.
+export {
+  createLimiter,
+  parseRateLimitHeaders,
+  type Limiter,
+  type Permit,
+  type QuotaSpec,
+} from '../limits/index.js'
