@@ -11,6 +11,11 @@ export interface QuotaSpec {
   limit: number
   /** The window; leave it out for a concurrency quota, whose units are held until released. */
   windowMs?: number
+  /**
+   * The name the provider's rate-limit headers give this window (`core` for GitHub's hourly
+   * limit, `requests` and `tokens` for OpenAI's): what they report tunes this quota.
+   */
+  reportedAs?: string
 }
 
 export interface LimiterOptions {
