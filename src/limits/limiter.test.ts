@@ -46,7 +46,7 @@ describe('limiter', () => {
     void limiter.acquire().then(() => (third = true))
     await clock.advance(60_000)
     expect(third).toBe(false) // the minute has room, the day does not
-    expect(limiter.usage()).toEqual({
+    expect(await limiter.usage()).toEqual({
       minute: { used: 0, limit: 60 },
       day: { used: 2, limit: 2 },
       concurrent: { used: 0, limit: 1 },
@@ -69,7 +69,7 @@ describe('limiter', () => {
     big.release({ tokens: 400 }) // used fewer than reserved
     await tick()
     expect(next).toBe(true)
-    expect(limiter.usage().tokens).toEqual({ used: 700, limit: 1_000 })
+    expect((await limiter.usage()).tokens).toEqual({ used: 700, limit: 1_000 })
   })
 
   it('serves waiters first in, first out: a large call is not starved by small ones behind it', async () => {
@@ -147,28 +147,28 @@ describe('limiter', () => {
     await limiter.acquire()
     // Another process used 1,999 of the hour: the provider says 3,000 remain.
     limiter.observe('hour', { limit: 5_000, remaining: 3_000 })
-    expect(limiter.usage().hour).toEqual({ used: 2_000, limit: 5_000 })
+    expect((await limiter.usage()).hour).toEqual({ used: 2_000, limit: 5_000 })
     limiter.observe('hour', { limit: 1_000 })
-    expect(limiter.usage().hour?.limit).toBe(1_000)
+    expect((await limiter.usage()).hour?.limit).toBe(1_000)
     limiter.observe('hour', { limit: 9_000 })
-    expect(limiter.usage().hour?.limit).toBe(5_000)
+    expect((await limiter.usage()).hour?.limit).toBe(5_000)
   })
 
-  it('halves the rate on a bare 429 and wins it back one unit at a time', () => {
+  it('halves the rate on a bare 429 and wins it back one unit at a time', async () => {
     const limiter = createLimiter({
       quotas: [{ name: 'second', limit: 8, windowMs: 1_000 }],
       clock: new FakeClock(),
     })
     limiter.throttle('limited', 'second')
-    expect(limiter.usage().second?.limit).toBe(4)
+    expect((await limiter.usage()).second?.limit).toBe(4)
     limiter.throttle('limited', 'second')
     limiter.throttle('limited', 'second')
     limiter.throttle('limited', 'second')
-    expect(limiter.usage().second?.limit).toBe(1)
+    expect((await limiter.usage()).second?.limit).toBe(1)
     for (let i = 0; i < 20; i++) limiter.throttle('ok', 'second')
-    expect(limiter.usage().second?.limit).toBeGreaterThan(1)
+    expect((await limiter.usage()).second?.limit).toBeGreaterThan(1)
     for (let i = 0; i < 1_000; i++) limiter.throttle('ok', 'second')
-    expect(limiter.usage().second?.limit).toBe(8)
+    expect((await limiter.usage()).second?.limit).toBe(8)
   })
 
   it('refuses quotas and costs it cannot honour, naming them', async () => {

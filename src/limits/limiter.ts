@@ -2,7 +2,8 @@ import { SeamlineError } from '../errors/index.js'
 import { createEmitter, type Events } from '../events/index.js'
 import { RateLimitedError } from '../policies/index.js'
 import { systemClock, watchAbort, type Clock } from '../time/index.js'
-import { SlidingLog } from './sliding-log.js'
+import { localQuotaStore } from './local-store.js'
+import type { QuotaStoreFactory, Taken } from './quota-store.js'
 
 /** One limit a provider documents: units per window, or units in flight at once. */
 export interface QuotaSpec {
@@ -21,15 +22,19 @@ export interface QuotaSpec {
 export interface LimiterOptions {
   quotas: readonly QuotaSpec[]
   clock?: Clock
-  /** Names the limiter in errors and events. */
+  /** Names the limiter in errors and events; a shared store keys its quotas by it. */
   name?: string
+  /** Where the quotas' use is kept: in this process (default), or shared (`redisQuotaStore`). */
+  store?: QuotaStoreFactory
+  /** How often a call waiting on a shared store's full concurrency quota asks again. Default 25 ms. */
+  pollMs?: number
 }
 
 export interface AcquireOptions {
-  /** Units per quota name; quotas not named cost 1 (window) or 1 (concurrency). */
+  /** Units per quota name; quotas not named cost 1. */
   cost?: Readonly<Record<string, number>>
   signal?: AbortSignal
-  /** Fail at once with RateLimitedError, instead of waiting, when the wait is known to be longer. */
+  /** Fail with RateLimitedError, instead of waiting, once the wait is known to be longer. */
   maxWaitMs?: number
 }
 
@@ -39,6 +44,14 @@ export interface Permit {
   release(actual?: Readonly<Record<string, number>>): void
 }
 
+/** A window a response reported (see `parseRateLimitHeaders`). */
+export interface ReportedWindow {
+  name: string
+  limit?: number
+  remaining?: number
+  windowMs?: number
+}
+
 export type LimiterEvents = {
   'limit:wait': { name: string; waitMs: number; quota: string }
   'limit:pause': { name: string; untilMs: number; reason: string }
@@ -46,13 +59,12 @@ export type LimiterEvents = {
 }
 
 interface Waiter {
-  cost: Readonly<Record<string, number>>
-  grant: (permit: Permit) => void
-}
-
-interface WindowQuota {
-  spec: QuotaSpec
-  log: SlidingLog
+  costs: readonly number[]
+  since: number
+  /** The clock time past which it would rather fail than wait. */
+  giveUpAt: number
+  grant(taken: Extract<Taken, { ok: true }>): void
+  leave(reason: Error): void
 }
 
 // Cancels a pending wake-up; a shared reason spares a DOMException per re-arm.
@@ -62,114 +74,141 @@ function invalid(target: string, reason: string): SeamlineError {
   return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', { operation: 'limiter', target, reason })
 }
 
-/**
- * Admits calls against every quota at once (Xero's 60/min + 5,000/day + 5 in flight, say):
- * a call goes when all of its quotas have room, and consumes all of them together. Waiting
- * calls are served first in, first out; an aborted one leaves the queue at once.
- */
-export function createLimiter(options: LimiterOptions) {
-  const clock = options.clock ?? systemClock
-  const name = options.name ?? 'limiter'
-  const events = createEmitter<LimiterEvents>()
-  const windows: WindowQuota[] = []
-  const concurrency = new Map<string, { spec: QuotaSpec; held: number }>()
-  for (const spec of options.quotas) {
+function validate(quotas: readonly QuotaSpec[]): void {
+  const names = new Set<string>()
+  for (const spec of quotas) {
+    if (names.has(spec.name)) throw invalid(`quotas.${spec.name}`, 'is named twice')
+    names.add(spec.name)
     if (!(spec.limit > 0 && Number.isFinite(spec.limit)))
       throw invalid(`quotas.${spec.name}.limit`, `must be a positive number (got ${spec.limit})`)
-    if (spec.windowMs === undefined) concurrency.set(spec.name, { spec, held: 0 })
-    else if (!(spec.windowMs > 0 && Number.isFinite(spec.windowMs)))
+    if (spec.windowMs !== undefined && !(spec.windowMs > 0 && Number.isFinite(spec.windowMs)))
       throw invalid(
         `quotas.${spec.name}.windowMs`,
         `must be a positive number (got ${spec.windowMs})`,
       )
-    else windows.push({ spec, log: new SlidingLog(spec.limit, spec.windowMs) })
   }
-  const configured = new Map(options.quotas.map((q) => [q.name, q.limit]))
+}
+
+/**
+ * Admits calls against every quota at once (Xero's 60/min + 5,000/day + 5 in flight, say):
+ * a call goes when all of its quotas have room, and consumes all of them together. Waiting
+ * calls are served first in, first out; an aborted one leaves the queue at once. Limits start
+ * at the configured values and only ever tighten from there: to what the provider reports, or
+ * halved on a bare 429 and won back on success (AIMD).
+ */
+export function createLimiter(options: LimiterOptions) {
+  const clock = options.clock ?? systemClock
+  const name = options.name ?? 'limiter'
+  const pollMs = options.pollMs ?? 25
+  const events = createEmitter<LimiterEvents>()
+  const quotas = options.quotas
+  validate(quotas)
+  const store = (options.store ?? localQuotaStore)({ name, quotas, clock })
+  const configured = quotas.map((q) => q.limit)
+  const limits = [...configured] // in force now; fractional while AIMD wins units back
   const queue: Waiter[] = []
-  let pausedUntil = 0
   let wake: AbortController | undefined
+  let taking = false // a shared store's answer is on its way
 
-  const costOf = (cost: Readonly<Record<string, number>>, quota: string): number => cost[quota] ?? 1
+  const waitedTooLong = (ms: number): RateLimitedError =>
+    new RateLimitedError(1, {
+      operation: 'acquire',
+      target: name,
+      reason: `waited its turn for ${Math.floor(ms)} ms, as long as it may`,
+    })
+  const costsOf = (cost: Readonly<Record<string, number>>): number[] =>
+    quotas.map((q) => cost[q.name] ?? 1)
+  const indexOf = (quota: string): number => quotas.findIndex((q) => q.name === quota)
 
-  // How long until `cost` fits everywhere (0: now), and which quota is the reason.
-  function waitFor(cost: Readonly<Record<string, number>>): { ms: number; quota: string } {
-    const now = clock.now()
-    let worst = { ms: Math.max(0, pausedUntil - now), quota: 'pause' }
-    for (const { spec, log } of windows) {
-      const ms = log.waitFor(costOf(cost, spec.name), now)
-      if (ms > worst.ms) worst = { ms, quota: spec.name }
-    }
-    for (const [quota, c] of concurrency) {
-      // Concurrency frees on release, not with time: report it as "until woken".
-      if (c.held + costOf(cost, quota) > c.spec.limit) return { ms: Infinity, quota }
-    }
-    return worst
-  }
-
-  function admit(cost: Readonly<Record<string, number>>): Permit {
-    const now = clock.now()
-    const settle = windows.map(
-      ({ spec, log }) => [spec.name, log.add(costOf(cost, spec.name), now)] as const,
-    )
-    for (const [quota, c] of concurrency) c.held += costOf(cost, quota)
+  const permit = (taken: Extract<Taken, { ok: true }>): Permit => {
     let released = false
     return {
       release(actual) {
         if (released) return
         released = true
-        for (const [quota, change] of settle)
-          if (actual?.[quota] !== undefined) change(actual[quota])
-        for (const [quota, c] of concurrency) c.held -= costOf(cost, quota)
+        taken.release(actual && quotas.map((q) => actual[q.name]))
         drain()
       },
     }
   }
 
+  function sleepThenDrain(ms: number): void {
+    const timer = (wake = new AbortController())
+    void clock.sleep(ms, timer.signal).then(drain, () => undefined)
+  }
+
+  // Serves the head with the store's answer; false when the head must wait.
+  function serve(head: Waiter, taken: Taken): boolean {
+    if (queue[0] !== head) {
+      // It left (aborted) while a shared store was answering: give the units back.
+      if (taken.ok) taken.release()
+      return true
+    }
+    if (taken.ok) {
+      queue.shift()
+      head.grant(taken)
+      return true
+    }
+    const { waitMs, quota } = taken
+    if (Number.isFinite(waitMs)) {
+      if (clock.now() + waitMs > head.giveUpAt) {
+        head.leave(
+          new RateLimitedError(waitMs, {
+            operation: 'acquire',
+            target: name,
+            reason: `would wait ${Math.ceil(waitMs)} ms for quota ${quota}, more than the ${Math.floor(head.giveUpAt - clock.now())} ms allowed`,
+          }),
+        )
+        return true
+      }
+      events.emit('limit:wait', { name, waitMs, quota })
+      sleepThenDrain(waitMs)
+    } else if (clock.now() >= head.giveUpAt) {
+      head.leave(waitedTooLong(head.giveUpAt - head.since))
+      return true
+    } else if (store.shared) sleepThenDrain(pollMs) // another process may release
+    return false
+  }
+
   // Serves the queue from the front while the front fits; then sleeps until it might.
   function drain(): void {
+    if (taking) return // the answer on its way drains again
     wake?.abort(rearmed)
     wake = undefined
     while (queue.length > 0) {
       const head = queue[0] as Waiter
-      const { ms, quota } = waitFor(head.cost)
-      if (ms > 0) {
-        if (Number.isFinite(ms)) {
-          events.emit('limit:wait', { name, waitMs: ms, quota })
-          const timer = (wake = new AbortController())
-          void clock.sleep(ms, timer.signal).then(drain, () => undefined)
-        }
+      const taken = store.take(head.costs, limits)
+      if (taken instanceof Promise) {
+        taking = true
+        taken.then(
+          (answer) => {
+            taking = false
+            if (serve(head, answer)) drain()
+          },
+          (error: unknown) => {
+            taking = false
+            if (queue[0] === head) head.leave(error as Error)
+            drain()
+          },
+        )
         return
       }
-      queue.shift()
-      head.grant(admit(head.cost))
+      if (!serve(head, taken)) return
     }
   }
 
-  // AIMD: halve on a bare 429 (never below 1); add about one unit per window of clean calls.
-  function adjust(window: WindowQuota, outcome: 'limited' | 'ok'): void {
-    const cap = configured.get(window.spec.name) as number
-    const before = window.log.limit
-    const next =
-      outcome === 'limited'
-        ? Math.max(1, Math.floor(before / 2))
-        : Math.min(cap, before + 1 / before)
-    if (next === before) return
-    window.log.limit = next
-    if (Math.floor(next) !== Math.floor(before)) {
-      events.emit('limit:rate', {
-        name,
-        quota: window.spec.name,
-        limit: Math.floor(next),
-        reason: outcome === 'limited' ? '429 without rate headers' : 'recovering',
-      })
-    }
+  function setLimit(i: number, limit: number, reason: string): void {
+    const before = limits[i] as number
+    limits[i] = limit
+    if (Math.floor(limit) !== Math.floor(before))
+      events.emit('limit:rate', { name, quota: quotas[i]!.name, limit: Math.floor(limit), reason })
   }
 
   function check(cost: Readonly<Record<string, number>>): void {
     for (const [quota, units] of Object.entries(cost)) {
       if (!(units >= 0 && Number.isFinite(units)))
         throw invalid(`cost.${quota}`, `must be a finite number >= 0 (got ${units})`)
-      const limit = configured.get(quota)
+      const limit = configured[indexOf(quota)]
       if (limit !== undefined && units > limit)
         throw invalid(
           `cost.${quota}`,
@@ -178,125 +217,128 @@ export function createLimiter(options: LimiterOptions) {
     }
   }
 
-  return {
+  const limiter = {
     events: events as Events<LimiterEvents>,
 
     /** Waits until every quota has room for the call, then takes it. */
     acquire(acquireOptions: AcquireOptions = {}): Promise<Permit> {
       const cost = acquireOptions.cost ?? {}
       const signal = acquireOptions.signal
+      const maxWaitMs = acquireOptions.maxWaitMs ?? Infinity
       return new Promise<Permit>((resolve, reject) => {
         check(cost) // a throw here rejects the promise
         signal?.throwIfAborted()
-        if (queue.length === 0) {
-          const { ms, quota } = waitFor(cost)
-          if (ms === 0) {
-            resolve(admit(cost))
-            return
-          }
-          if (Number.isFinite(ms) && ms > (acquireOptions.maxWaitMs ?? Infinity)) {
-            throw new RateLimitedError(ms, {
+        const costs = costsOf(cost)
+        if (queue.length === 0 && !store.shared) {
+          // The common case, without a waiter: an in-process store that has room now.
+          const taken = store.take(costs, limits) as Taken
+          if (taken.ok) return resolve(permit(taken))
+          if (Number.isFinite(taken.waitMs) && taken.waitMs > maxWaitMs)
+            throw new RateLimitedError(taken.waitMs, {
               operation: 'acquire',
               target: name,
-              reason: `would wait ${Math.ceil(ms)} ms for quota ${quota}, more than the ${Math.floor(acquireOptions.maxWaitMs ?? Infinity)} ms allowed`,
+              reason: `would wait ${Math.ceil(taken.waitMs)} ms for quota ${taken.quota}, more than the ${Math.floor(maxWaitMs)} ms allowed`,
             })
-          }
         }
         const waiter: Waiter = {
-          cost,
-          grant: (permit) => {
+          costs,
+          since: clock.now(),
+          giveUpAt: clock.now() + maxWaitMs,
+          grant: (taken) => {
             unwatch?.()
             cancelTimer?.()
-            resolve(permit)
+            resolve(permit(taken))
+          },
+          // An abort reason is whatever the caller chose; it is passed on as it is.
+          leave: (reason) => {
+            cancelTimer?.()
+            unwatch?.()
+            const at = queue.indexOf(waiter)
+            if (at >= 0) queue.splice(at, 1)
+            reject(reason)
+            if (at === 0) drain() // the next in line may fit now
           },
         }
-        // An abort reason is whatever the caller chose; it is passed on as it is.
-        const leave = (reason: Error): void => {
-          cancelTimer?.()
-          unwatch?.()
-          const at = queue.indexOf(waiter)
-          if (at >= 0) queue.splice(at, 1)
-          reject(reason)
-          if (at === 0) drain() // the next in line may fit now
-        }
-        const unwatch = signal ? watchAbort(signal, () => leave(signal.reason as Error)) : undefined
-        // Queued behind others, the wait was not known up front: give up when it runs past the limit.
-        const maxWaitMs = acquireOptions.maxWaitMs ?? Infinity
+        const unwatch = signal
+          ? watchAbort(signal, () => waiter.leave(signal.reason as Error))
+          : undefined
+        // Behind others its wait is not known up front: give up when it runs past the limit
+        // (unless a shared store is answering for it, which tells more).
         const cancelTimer = Number.isFinite(maxWaitMs)
-          ? clock.after(maxWaitMs, () =>
-              leave(
-                new RateLimitedError(Math.max(1, waitFor(cost).ms), {
-                  operation: 'acquire',
-                  target: name,
-                  reason: `waited its turn for ${Math.floor(maxWaitMs)} ms, as long as it may`,
-                }),
-              ),
-            )
+          ? clock.after(maxWaitMs, () => {
+              if (!(taking && queue[0] === waiter)) waiter.leave(waitedTooLong(maxWaitMs))
+            })
           : undefined
         queue.push(waiter)
         if (queue.length === 1) drain()
       })
     },
 
-    /** Holds every call until `untilMs` from now: the provider asked for a pause (Retry-After on a 429). */
+    /** Holds every call for `forMs`: the provider asked for a pause (Retry-After on a 429). */
     pause(forMs: number, reason: string): void {
-      const until = clock.now() + forMs
-      if (until <= pausedUntil) return
-      pausedUntil = until
+      store.pause(forMs)
       events.emit('limit:pause', { name, untilMs: forMs, reason })
       drain()
     },
 
     /**
-     * Tightens a quota to what the provider reports (never above the configured limit), or
-     * marks units it says are used that this process did not see (other processes, other apps).
+     * Tightens a quota to what the provider reports (never above the configured limit), and
+     * counts units it says are used that this limiter did not see (other processes, other apps).
      */
     observe(quota: string, seen: { limit?: number; remaining?: number }): void {
-      const window = windows.find((w) => w.spec.name === quota)
-      if (!window) return
-      const cap = configured.get(quota) as number
-      if (seen.limit !== undefined && seen.limit > 0 && seen.limit !== window.log.limit) {
-        window.log.limit = Math.min(cap, seen.limit)
-        events.emit('limit:rate', {
-          name,
-          quota,
-          limit: window.log.limit,
-          reason: 'provider reported its limit',
-        })
-      }
-      if (seen.remaining !== undefined && seen.remaining >= 0) {
-        const now = clock.now()
-        const unseen = window.log.limit - seen.remaining - window.log.used(now)
-        if (unseen > 0) window.log.add(unseen, now)
-      }
+      const i = indexOf(quota)
+      if (i < 0 || quotas[i]!.windowMs === undefined) return
+      if (seen.limit !== undefined && seen.limit > 0 && seen.limit !== limits[i])
+        setLimit(i, Math.min(configured[i] as number, seen.limit), 'provider reported its limit')
+      if (seen.remaining !== undefined && seen.remaining >= 0)
+        store.raise(i, (limits[i] as number) - seen.remaining)
       drain()
+    },
+
+    /**
+     * Feeds what a response reported into the quotas it describes: a window tunes the quota
+     * whose `reportedAs` (else its name) is the window's name, or else whose window is as long.
+     */
+    learn(windows: readonly ReportedWindow[]): void {
+      for (const seen of windows) {
+        const quota =
+          quotas.find((q) => (q.reportedAs ?? q.name) === seen.name) ??
+          quotas.find((q) => q.windowMs !== undefined && q.windowMs === seen.windowMs)
+        if (quota)
+          limiter.observe(quota.name, {
+            ...(seen.limit === undefined ? {} : { limit: seen.limit }),
+            ...(seen.remaining === undefined ? {} : { remaining: seen.remaining }),
+          })
+      }
     },
 
     /** AIMD: a 429 with nothing to go on halves the rate; each clean window wins a unit back. */
     throttle(outcome: 'limited' | 'ok', quota?: string): void {
-      for (const window of windows)
-        if (quota === undefined || window.spec.name === quota) adjust(window, outcome)
+      for (let i = 0; i < quotas.length; i++) {
+        if (quotas[i]!.windowMs === undefined || (quota !== undefined && quotas[i]!.name !== quota))
+          continue
+        const before = limits[i] as number
+        if (outcome === 'limited')
+          setLimit(i, Math.max(1, Math.floor(before / 2)), '429 without rate headers')
+        else if (before < (configured[i] as number))
+          setLimit(i, Math.min(configured[i] as number, before + 1 / before), 'recovering')
+      }
       drain()
     },
 
-    /** Units each window quota has used now, and each concurrency quota holds. */
-    usage(): Record<string, { used: number; limit: number }> {
-      const now = clock.now()
-      return Object.fromEntries([
-        ...windows.map(
-          ({ spec, log }) =>
-            [spec.name, { used: log.used(now), limit: Math.floor(log.limit) }] as const,
-        ),
-        ...[...concurrency].map(
-          ([quota, c]) => [quota, { used: c.held, limit: c.spec.limit }] as const,
-        ),
-      ])
+    /** Units each quota has used now (window) or holds (concurrency), and its limit in force. */
+    async usage(): Promise<Record<string, { used: number; limit: number }>> {
+      const used = await store.used()
+      return Object.fromEntries(
+        quotas.map((q, i) => [q.name, { used: used[i] as number, limit: Math.floor(limits[i]!) }]),
+      )
     },
 
     get waiting(): number {
       return queue.length
     },
   }
+  return limiter
 }
 
 export type Limiter = ReturnType<typeof createLimiter>

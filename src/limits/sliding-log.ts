@@ -6,7 +6,7 @@ interface Entry {
 }
 
 /**
- * Exactly `limit` units per any `windowMs`: every admission is logged with its time and cost
+ * At most `limit` units per any `windowMs`: every admission is logged with its time and cost
  * until it leaves the window. Bursts are allowed while the window has room, and no stretch of
  * `windowMs` ever holds more than `limit`, whatever algorithm the provider itself uses.
  */
@@ -15,10 +15,7 @@ export class SlidingLog {
   #head = 0
   #used = 0
 
-  constructor(
-    public limit: number,
-    readonly windowMs: number,
-  ) {}
+  constructor(readonly windowMs: number) {}
 
   #expire(now: number): void {
     const entries = this.#entries
@@ -43,11 +40,12 @@ export class SlidingLog {
     return this.#used
   }
 
-  /** Milliseconds until `cost` more units fit (0 when they fit now; Infinity if they never can). */
-  waitFor(cost: number, now: number): number {
+  /** Milliseconds until `cost` more units fit under `limit` (0: now). */
+  waitFor(cost: number, limit: number, now: number): number {
     this.#expire(now)
-    if (cost > this.limit) return Infinity
-    let excess = this.#used + cost - this.limit
+    // A call larger than a tightened limit goes alone, once the window is otherwise empty.
+    limit = Math.max(limit, cost)
+    let excess = this.#used + cost - limit
     if (excess <= 0) return 0
     for (let i = this.#head; i < this.#entries.length; i++) {
       const entry = this.#entries[i] as Entry
