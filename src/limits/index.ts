@@ -8,4 +8,8 @@ export {
   type LimiterOptions,
   type Permit,
   type QuotaSpec,
+  type ReportedWindow,
 } from './limiter.js'
+export { localQuotaStore } from './local-store.js'
+export type { QuotaStore, QuotaStoreContext, QuotaStoreFactory, Taken } from './quota-store.js'
+export { redisQuotaStore, type RedisQuotaStoreOptions, type RedisScripting } from './redis-store.js'
