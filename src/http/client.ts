@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { SeamlineError } from '../errors/index.js'
 import { createEmitter, type Events } from '../events/index.js'
-import { parseRateLimitHeaders, type Limiter } from '../limits/index.js'
+import { createLimiter, parseRateLimitHeaders, type Limiter } from '../limits/index.js'
 import {
   classify,
+  defaultRules,
   RateLimitedError,
   remainingMs,
   retry,
@@ -25,15 +27,33 @@ import {
   NetworkError,
   type HttpAttempt,
 } from './errors.js'
+import { authorize, resolvePreset, type AuthScheme, type ProviderPreset } from './preset.js'
 import { undiciTransport, type Transport, type TransportResponse } from './transport.js'
 
 export interface ClientOptions {
-  baseUrl: string
-  /** Names the client in events; default the base URL's host. */
+  /** Where the API lives; default the provider preset's URL for the environment. */
+  baseUrl?: string
+  /**
+   * The provider (`providers.stripe`…): base URL per environment, auth scheme, idempotency
+   * header, documented limits and failure signals. Every option here overrides it.
+   */
+  provider?: ProviderPreset
+  /** The preset's environment (`live`, `sandbox`…); default the preset's own default. */
+  environment?: string
+  /** Fills the preset's `{shop}`-style placeholders (Shopify's shop, Xero's tenant id). */
+  params?: Readonly<Record<string, string>>
+  /** Names the client in events; default the preset's name, else the base URL's host. */
   name?: string
   /** Sent with every call. */
   headers?: Record<string, string>
-  /** The `Authorization` value for each attempt (so a refreshed token is picked up on retry). */
+  /**
+   * The secret for each attempt (asked again on every attempt, so a refreshed token is picked
+   * up on retry), sent the way `auth` (default the preset's, else a bearer token) says.
+   */
+  credential?: string | (() => string | Promise<string>)
+  /** How the credential is sent; default the preset's scheme, else `{ kind: 'bearer' }`. */
+  auth?: AuthScheme
+  /** The whole `Authorization` value for each attempt, when `credential` does not fit. */
   authorization?: () => string | Promise<string>
   /** The provider's idempotency header; POSTs get a key that every retry repeats. */
   idempotencyHeader?: string
@@ -43,8 +63,11 @@ export interface ClientOptions {
   attemptTimeoutMs?: number
   /** The whole call's time limit, waits included. Default 60 s; a call may set its own. */
   deadlineMs?: number
-  /** The provider's quotas: every attempt waits its turn, and responses tune it. */
-  limiter?: Limiter
+  /**
+   * The provider's quotas: every attempt waits its turn, and responses tune it. Default a
+   * limiter of the preset's quotas, for this client alone; `false` for none.
+   */
+  limiter?: Limiter | false
   /** More policies around each attempt, outer to inner (a circuit breaker, a bulkhead…). */
   policies?: readonly Pick<Policy, 'execute'>[]
   transport?: Transport
@@ -146,11 +169,38 @@ function tune(limiter: Limiter, answer: Answer, now: number): void {
   } else if (answer.status < 400) limiter.throttle('ok')
 }
 
+function invalid(target: string, reason: string): SeamlineError {
+  return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+    operation: 'createClient',
+    target,
+    reason,
+  })
+}
+
 /** A resilient HTTP client for one provider: timeouts, safe retries, idempotency keys, typed errors. */
 export function createClient(options: ClientOptions) {
-  const base = new URL(options.baseUrl)
+  const preset = options.provider
+  const resolved = preset ? resolvePreset(preset, options.environment, options.params) : undefined
+  const baseUrl = options.baseUrl ?? resolved?.baseUrl
+  if (baseUrl === undefined) throw invalid('baseUrl', 'is needed when no provider is given')
+  if (!URL.canParse(baseUrl)) throw invalid('baseUrl', `is not a URL (got ${baseUrl})`)
+  const base = new URL(baseUrl)
+  // Paths are relative to the base URL's own path (`/admin/api/2025-01` for Shopify).
+  const root = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`)
   const clock = options.clock ?? systemClock
-  const name = options.name ?? base.host
+  const name = options.name ?? preset?.name ?? base.host
+  const fixedHeaders = { ...resolved?.headers, ...options.headers }
+  const idempotencyHeaderName = options.idempotencyHeader ?? preset?.idempotencyHeader
+  const rules = preset?.rules ? [...preset.rules, ...defaultRules] : defaultRules
+  const scheme = options.auth ?? preset?.auth ?? { kind: 'bearer' }
+  const credential = options.credential
+  const limiter =
+    options.limiter === false
+      ? undefined
+      : (options.limiter ??
+        (resolved?.quotas.length
+          ? createLimiter({ name, quotas: resolved.quotas, clock })
+          : undefined))
   const transport = options.transport ?? undiciTransport()
   const events = createEmitter<HttpEvents>()
   const retryOptions = options.retry === false ? { maxAttempts: 1 } : { ...options.retry }
@@ -165,12 +215,12 @@ export function createClient(options: ClientOptions) {
     call: CallOptions = {},
   ): Promise<HttpResponse<T>> {
     method = method.toUpperCase()
-    const url = new URL(path, base)
+    const url = new URL(path.replace(/^\/+/, ''), root)
     if (call.query)
       for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
         url.searchParams.append(k, v)
     const target = `${url.origin}${url.pathname}`
-    const headers: Record<string, string> = { ...options.headers, ...call.headers }
+    const headers: Record<string, string> = { ...fixedHeaders, ...call.headers }
     let body: string | Uint8Array | undefined = call.body
     if (call.json !== undefined) {
       body = JSON.stringify(call.json)
@@ -181,7 +231,7 @@ export function createClient(options: ClientOptions) {
     }
     // One key per logical call, repeated by every retry, so a retry can never run the effect twice.
     const idempotencyHeader =
-      options.idempotencyHeader ?? (call.idempotencyKey ? 'Idempotency-Key' : undefined)
+      idempotencyHeaderName ?? (call.idempotencyKey ? 'Idempotency-Key' : undefined)
     const idempotencyKey =
       idempotencyHeader && (call.idempotencyKey !== undefined || method === 'POST')
         ? (call.idempotencyKey ?? randomUUID())
@@ -194,20 +244,25 @@ export function createClient(options: ClientOptions) {
       number: number,
     ): Promise<Answer & { raw?: TransportResponse }> => {
       // A quota wait that cannot end before the deadline fails now, so a job can reschedule.
-      const permit = await options.limiter?.acquire({
+      const permit = await limiter?.acquire({
         signal,
         maxWaitMs: remainingMs(signal, clock),
         ...(call.cost ? { cost: call.cost } : {}),
       })
       const started = clock.now()
       try {
-        const send = {
-          ...headers,
-          ...(options.authorization ? { authorization: await options.authorization() } : {}),
+        const send = { ...headers }
+        let sendUrl = url
+        if (options.authorization) send.authorization = await options.authorization()
+        else if (credential !== undefined) {
+          const secret = typeof credential === 'string' ? credential : await credential()
+          const auth = authorize(scheme, secret)
+          if ('header' in auth) send[auth.header[0]] = auth.header[1]
+          else (sendUrl = new URL(url)).searchParams.set(...auth.query)
         }
         const answer = await inner.execute(async (s) => {
           const response = await transport(
-            { method, url, headers: send, ...(body === undefined ? {} : { body }) },
+            { method, url: sendUrl, headers: send, ...(body === undefined ? {} : { body }) },
             s,
           )
           const responseHeaders = flatHeaders(response.headers)
@@ -235,7 +290,7 @@ export function createClient(options: ClientOptions) {
             status: answer.status,
             durationMs: clock.now() - started,
           })
-        if (options.limiter) tune(options.limiter, answer, clock.now())
+        if (limiter) tune(limiter, answer, clock.now())
         return answer
       } catch (error) {
         if (!signal.aborted) {
@@ -269,13 +324,16 @@ export function createClient(options: ClientOptions) {
         if (last) last.reason = 'ok'
         return { retry: false, reason: 'ok' }
       }
-      const verdict = classify({
-        ...(answer
-          ? { status: answer.status, header: (h: string) => answer.headers[h] }
-          : { error: outcome.ok ? undefined : outcome.error }),
-        method,
-        idempotencyKey: idempotencyKey !== undefined,
-      })
+      const verdict = classify(
+        {
+          ...(answer
+            ? { status: answer.status, header: (h: string) => answer.headers[h] }
+            : { error: outcome.ok ? undefined : outcome.error }),
+          method,
+          idempotencyKey: idempotencyKey !== undefined,
+        },
+        rules,
+      )
       const last = attempts.at(-1)
       if (last) last.reason = verdict.reason
       if (!verdict.retryable) return { retry: false, reason: verdict.reason }
@@ -353,7 +411,10 @@ export function createClient(options: ClientOptions) {
   }
 
   return {
+    name,
     events: events as Events<HttpEvents>,
+    /** The limiter every attempt waits on (the preset's, unless one was given), if any. */
+    limiter,
     request: call,
     get: <T = unknown>(path: string, o?: CallOptions) => call<T>('GET', path, o),
     post: <T = unknown>(path: string, o?: CallOptions) => call<T>('POST', path, o),

@@ -1,3 +1,4 @@
+import { SeamlineError } from '../errors/index.js'
 import type { QuotaSpec } from '../limits/index.js'
 import type { Rule } from '../policies/index.js'
 
@@ -47,4 +48,88 @@ export interface ProviderEnvironment {
   baseUrl: string
   /** This environment's limits, when they differ from the preset's `quotas` (Stripe's sandbox). */
   quotas?: readonly QuotaSpec[]
+}
+
+/** What a client takes from its preset once the environment and params are chosen. */
+export interface ResolvedPreset {
+  baseUrl: string
+  headers: Record<string, string>
+  quotas: readonly QuotaSpec[]
+}
+
+function invalid(target: string, reason: string): SeamlineError {
+  return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+    operation: 'createClient',
+    target,
+    reason,
+  })
+}
+
+// `{shop}` → params.shop; a placeholder without a value is refused, naming it.
+function fill(
+  template: string,
+  params: Readonly<Record<string, string>>,
+  where: string,
+  encode: (value: string) => string,
+): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key]
+    if (value === undefined || value === '')
+      throw invalid(`params.${key}`, `is needed by ${where} (${template}) and was not given`)
+    return encode(value)
+  })
+}
+
+const headerSafe = (value: string): string => {
+  if (/[\r\n\0]/.test(value))
+    throw invalid('params', 'must not hold line breaks or NUL in a header')
+  return value
+}
+
+/** The preset's base URL, headers and limits for one environment, placeholders filled. */
+export function resolvePreset(
+  preset: ProviderPreset,
+  environment: string = preset.defaultEnvironment,
+  params: Readonly<Record<string, string>> = {},
+): ResolvedPreset {
+  const chosen = preset.environments[environment]
+  if (!chosen)
+    throw invalid(
+      'environment',
+      `is "${environment}", which ${preset.name} does not have (it has ${Object.keys(preset.environments).join(', ')})`,
+    )
+  return {
+    baseUrl: fill(
+      chosen.baseUrl,
+      params,
+      `${preset.name}'s ${environment} base URL`,
+      encodeURIComponent,
+    ),
+    headers: Object.fromEntries(
+      Object.entries(preset.headers ?? {}).map(([k, v]) => [
+        k,
+        fill(v, params, `header ${k}`, headerSafe),
+      ]),
+    ),
+    quotas: chosen.quotas ?? preset.quotas ?? [],
+  }
+}
+
+/** The header (or query parameter) that carries `credential` under `scheme`. */
+export function authorize(
+  scheme: AuthScheme,
+  credential: string,
+): { header: [string, string] } | { query: [string, string] } {
+  switch (scheme.kind) {
+    case 'bearer':
+      return { header: ['authorization', `Bearer ${credential}`] }
+    case 'basic':
+      return {
+        header: ['authorization', `Basic ${Buffer.from(credential).toString('base64')}`],
+      }
+    case 'header':
+      return { header: [scheme.name, credential] }
+    case 'query':
+      return { query: [scheme.name, credential] }
+  }
 }
