@@ -23,6 +23,8 @@ export interface Benchmark {
   durability?: string
   /** Operations one run performs. */
   ops: number
+  /** Rounds, when a scenario is too long for the default (never fewer than 5). */
+  repetitions?: number
   /** What each run reports; the first is the one ratios are given for. Default: ops/s. */
   metrics?: readonly Metric[]
   /**
@@ -97,7 +99,8 @@ export async function runBenchmark(
   await benchmark.setup?.()
   try {
     for (const name of names) await measured(benchmark.subjects[name]!, ops)
-    for (let round = 0; round < options.repetitions; round++) {
+    const rounds = Math.min(options.repetitions, benchmark.repetitions ?? options.repetitions)
+    for (let round = 0; round < rounds; round++) {
       const order = names.map((_, i) => names[(i + round) % names.length]!)
       for (const name of order) runs.get(name)!.push(await measured(benchmark.subjects[name]!, ops))
     }
@@ -109,7 +112,7 @@ export async function runBenchmark(
   return {
     benchmark: { ...benchmark, ops },
     metrics,
-    repetitions: options.repetitions,
+    repetitions: Math.min(options.repetitions, benchmark.repetitions ?? options.repetitions),
     results: names.map((subject) => {
       const mine = runs.get(subject)!
       const values = Object.fromEntries(
