@@ -21,11 +21,16 @@ export class RateLimitedError extends SeamlineError {
   }
 }
 
-/** A circuit breaker refused the call without running it. */
+/** A circuit breaker refused the call without running it; it probes again after `retryAfterMs`. */
 export class CircuitOpenError extends SeamlineError {
   override readonly name = 'CircuitOpenError'
-  constructor(options: SeamlineErrorOptions) {
+  readonly retryAfterMs: number
+  constructor(retryAfterMs: number, options: SeamlineErrorOptions) {
     super('SEAM_ERR_CIRCUIT_OPEN', options)
+    this.retryAfterMs = retryAfterMs
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs }
   }
 }
 

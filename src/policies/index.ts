@@ -38,3 +38,10 @@ export {
   type RetryPolicy,
   type RetryWork,
 } from './retry.js'
+export {
+  circuitBreaker,
+  type CircuitBreaker,
+  type CircuitBreakerEvents,
+  type CircuitState,
+} from './circuit-breaker.js'
+export { isFailureByDefault, type CircuitBreakerOptions } from './circuit-options.js'
