@@ -45,3 +45,4 @@ export {
   type CircuitState,
 } from './circuit-breaker.js'
 export { isFailureByDefault, type CircuitBreakerOptions } from './circuit-options.js'
+export { bulkhead, type Bulkhead, type BulkheadEvents, type BulkheadOptions } from './bulkhead.js'
