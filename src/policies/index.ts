@@ -46,3 +46,9 @@ export {
 } from './circuit-breaker.js'
 export { isFailureByDefault, type CircuitBreakerOptions } from './circuit-options.js'
 export { bulkhead, type Bulkhead, type BulkheadEvents, type BulkheadOptions } from './bulkhead.js'
+export {
+  fallback,
+  type FallbackEvents,
+  type FallbackOptions,
+  type FallbackPolicy,
+} from './fallback.js'
