@@ -36,5 +36,7 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 export function parseRetryAfterMs(value: string | undefined): number | undefined {
   const text = value?.trim()
   if (!text || !/^\d+(\.\d+)?$/.test(text)) return undefined
-  return Math.ceil(Number(text))
+  // A value past 2^53 (or one so long it reads as Infinity) is no wait anyone meant.
+  const ms = Math.ceil(Number(text))
+  return Number.isSafeInteger(ms) ? ms : undefined
 }
