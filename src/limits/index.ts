@@ -1,4 +1,10 @@
-export { parseRateLimitHeaders, type ParseOptions, type RateLimitObservation } from './observe.js'
+export {
+  parseRateLimitBody,
+  parseRateLimitHeaders,
+  type ObservedWindow,
+  type ParseOptions,
+  type RateLimitObservation,
+} from './observe.js'
 export { parseRetryAfter, parseRetryAfterMs, type ResponseHeaders } from './retry-after.js'
 export {
   createLimiter,
