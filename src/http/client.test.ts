@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { circuitBreaker, CircuitOpenError } from '../policies/index.js'
+import { FakeClock } from '../time/index.js'
 import { createClient, encodeForm, type Transport, type TransportResponse } from './index.js'
 
 function reply(
@@ -84,5 +86,29 @@ describe('createClient with a scripted transport', () => {
         }),
       ),
     ).toBe('amount=5&metadata[order]=a+b&items[0][price]=p')
+  })
+
+  it('stops sending while its circuit breaker is open, and says so naming the call', async () => {
+    const clock = new FakeClock({ now: 0 })
+    let sent = 0
+    const transport: Transport = async () => {
+      sent++
+      return reply(503, '')
+    }
+    const client = createClient({
+      baseUrl: 'https://api.example.com',
+      transport,
+      clock,
+      retry: { maxAttempts: 5, backoff: { delay: () => 0 } },
+      policies: [circuitBreaker({ consecutiveFailures: 2, openMs: 10_000, clock })],
+    })
+    let error: unknown
+    const call = client.get('/x').catch((e: unknown) => (error = e))
+    while (error === undefined) await clock.advance(0)
+    await call
+    expect(sent).toBe(2) // the breaker opened after two 503s; the retry was refused unsent
+    expect(error).toBeInstanceOf(CircuitOpenError)
+    expect((error as CircuitOpenError).retryAfterMs).toBe(10_000)
+    expect((error as Error).message).toMatch(/^GET https:\/\/api\.example\.com\/x was not sent \(/)
   })
 })

@@ -3,6 +3,8 @@ import { SeamlineError } from '../errors/index.js'
 import { createEmitter, type Events } from '../events/index.js'
 import { createLimiter, parseRateLimitHeaders, type Limiter } from '../limits/index.js'
 import {
+  BulkheadFullError,
+  CircuitOpenError,
   classify,
   defaultRules,
   RateLimitedError,
@@ -383,6 +385,19 @@ export function createClient(options: ClientOptions) {
         })
       }
       const last = error instanceof RetriesExhaustedError ? error.cause : error
+      // A policy refused the call before it was sent: say so, naming the call.
+      if (last instanceof CircuitOpenError)
+        throw new CircuitOpenError(last.retryAfterMs, {
+          ...where,
+          reason: `was not sent (${last.message})`,
+          cause: last,
+        })
+      if (last instanceof BulkheadFullError)
+        throw new BulkheadFullError({
+          ...where,
+          reason: `was not sent (${last.message})`,
+          cause: last,
+        })
       if (last instanceof TimeoutError || error instanceof TimeoutError) {
         throw new TimeoutError({
           ...where,
