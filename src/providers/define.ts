@@ -1,0 +1,17 @@
+import type { ProviderPreset } from '../http/index.js'
+
+function freeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) freeze(inner)
+  }
+  return value
+}
+
+/**
+ * A preset, frozen all the way down: one preset object is shared by every client built from
+ * it, so a change to it in one place must not reach the others. Override by spreading instead.
+ */
+export function definePreset(preset: ProviderPreset): ProviderPreset {
+  return freeze(preset)
+}
