@@ -6,8 +6,6 @@ export interface HeaderContext {
   get(name: string): string | undefined
   /** Every header name present, lower case. */
   names(): Iterable<string>
-  /** When the response arrived, epoch ms. */
-  now: number
   /**
    * What absolute resets (epoch numbers, dates) are measured from: the response's own `Date`
    * when it has a sane one, since it comes from the same clock as the reset; else `now`.

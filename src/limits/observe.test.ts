@@ -102,6 +102,11 @@ const cases: Case[] = [
     expected: { windows: [{ name: 'a', remaining: 1 }] },
   },
   {
+    form: 'draft-11 malformed policy field is ignored, the RateLimit field still read',
+    headers: { 'RateLimit-Policy': '"a";w=60', RateLimit: '"a";r=5' },
+    expected: { windows: [{ name: 'a', remaining: 5 }] },
+  },
+  {
     form: 'draft-11 effective window beyond the cap drops only the reset',
     headers: { RateLimit: '"monthly";r=10;t=2592000' },
     expected: { windows: [{ name: 'monthly', remaining: 10 }] },

@@ -87,7 +87,6 @@ export function parseRateLimitHeaders(
   const context: HeaderContext = {
     get: (name) => fields.get(name),
     names: () => fields.keys(),
-    now,
     serverNow,
   }
   // The millisecond form is the more precise where both are sent.
