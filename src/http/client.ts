@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { SeamlineError } from '../errors/index.js'
 import { createEmitter, type Events } from '../events/index.js'
-import { createLimiter, parseRateLimitHeaders, type Limiter } from '../limits/index.js'
+import {
+  createLimiter,
+  parseRateLimitBody,
+  parseRateLimitHeaders,
+  type Limiter,
+} from '../limits/index.js'
 import {
   BulkheadFullError,
   CircuitOpenError,
   classify,
   defaultRules,
+  deadlineOf,
   RateLimitedError,
-  remainingMs,
   retry,
   scopeDeadline,
   retryBudget,
   RetriesExhaustedError,
-  timeout,
   TimeoutError,
   wrap,
   type Outcome,
@@ -30,7 +34,12 @@ import {
   type HttpAttempt,
 } from './errors.js'
 import { authorize, resolvePreset, type AuthScheme, type ProviderPreset } from './preset.js'
-import { undiciTransport, type Transport, type TransportResponse } from './transport.js'
+import {
+  undiciTransport,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport.js'
 
 export interface ClientOptions {
   /** Where the API lives; default the provider preset's URL for the environment. */
@@ -161,14 +170,27 @@ async function readBody(
   }
 }
 
-// What a response teaches the limiter: a 429's Retry-After pauses every call; a 429 with no
-// wait to go on halves the rate (AIMD); a success wins some of it back.
-function tune(limiter: Limiter, answer: Answer, now: number): void {
+/**
+ * What a response teaches the limiter: the windows it reports tune their quotas; a 429's
+ * Retry-After pauses every call; a 429 with nothing to go on halves the rate (AIMD) and a
+ * success wins some of it back. Returns the call's actual cost where the response tells it
+ * (Shopify's GraphQL cost), to settle its permit.
+ */
+function tune(limiter: Limiter, answer: Answer, now: number): Record<string, number> | undefined {
+  const { retryAfterMs, windows = [] } = parseRateLimitHeaders(answer.headers, { now })
+  if (answer.body !== null && typeof answer.body === 'object')
+    windows.push(...parseRateLimitBody(answer.body))
+  if (windows.length > 0) limiter.learn(windows)
   if (answer.status === 429) {
-    const { retryAfterMs } = parseRateLimitHeaders(answer.headers, { now })
     if (retryAfterMs !== undefined) limiter.pause(retryAfterMs, 'Retry-After on a 429')
-    else limiter.throttle('limited')
-  } else if (answer.status < 400) limiter.throttle('ok')
+    else if (windows.length === 0) limiter.throttle('limited')
+  } else if (answer.status < 400 && windows.length === 0) limiter.throttle('ok')
+  let actual: Record<string, number> | undefined
+  for (const window of windows) {
+    const quota = window.cost?.actual === undefined ? undefined : limiter.quotaFor(window)
+    if (quota) (actual ??= {})[quota] = window.cost!.actual!
+  }
+  return actual
 }
 
 function invalid(target: string, reason: string): SeamlineError {
@@ -208,8 +230,10 @@ export function createClient(options: ClientOptions) {
   const retryOptions = options.retry === false ? { maxAttempts: 1 } : { ...options.retry }
   // One budget per client unless the caller shares one across clients.
   const budget = retryOptions.budget ?? retryBudget({ clock })
-  const attemptTimeout = timeout({ ms: options.attemptTimeoutMs ?? 30_000, name: 'attempt', clock })
-  const inner = wrap(...(options.policies ?? []), attemptTimeout)
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000
+  if (!(Number.isFinite(attemptTimeoutMs) && attemptTimeoutMs >= 0))
+    throw invalid('attemptTimeoutMs', `must be a finite number >= 0 (got ${attemptTimeoutMs})`)
+  const inner = options.policies?.length ? wrap(...options.policies) : undefined
 
   async function call<T = unknown>(
     method: string,
@@ -240,48 +264,77 @@ export function createClient(options: ClientOptions) {
         : undefined
     if (idempotencyHeader && idempotencyKey) headers[idempotencyHeader] = idempotencyKey
 
+    // The call's deadline is kept here, not on a signal made for it: each attempt's timeout is
+    // cut to it and every wait (backoff, quota) is capped by it, for one signal per attempt.
+    const deadline = Math.min(
+      clock.now() + (call.deadlineMs ?? options.deadlineMs ?? 60_000),
+      deadlineOf(call.signal) ?? Infinity,
+    )
     const attempts: HttpAttempt[] = []
-    const attempt = async (
-      signal: AbortSignal,
-      number: number,
+
+    // One attempt on the wire, bounded by the attempt timeout (or the deadline, if sooner).
+    const send = async (
+      parent: AbortSignal | undefined,
+      request: TransportRequest,
     ): Promise<Answer & { raw?: TransportResponse }> => {
+      const now = clock.now()
+      const cut = deadline < now + attemptTimeoutMs
+      const scope = scopeDeadline(
+        parent,
+        cut ? deadline : now + attemptTimeoutMs,
+        clock,
+        () =>
+          new TimeoutError({
+            operation: 'run',
+            target: 'attempt',
+            reason: cut
+              ? `reached the deadline set around it, before its own ${attemptTimeoutMs} ms`
+              : `took longer than ${attemptTimeoutMs} ms`,
+          }),
+      )
+      try {
+        return await Promise.race([exchange(request, scope.signal), scope.stopped])
+      } finally {
+        scope.dispose()
+      }
+    }
+    const exchange = async (
+      request: TransportRequest,
+      signal: AbortSignal,
+    ): Promise<Answer & { raw?: TransportResponse }> => {
+      const response = await transport(request, signal)
+      const responseHeaders = flatHeaders(response.headers)
+      if (call.stream && response.status < 400)
+        return { status: response.status, headers: responseHeaders, body: undefined, raw: response }
+      return {
+        status: response.status,
+        headers: responseHeaders,
+        body: await readBody(response, responseHeaders, { operation: method, target }),
+      }
+    }
+
+    const attempt = async (number: number): Promise<Answer & { raw?: TransportResponse }> => {
       // A quota wait that cannot end before the deadline fails now, so a job can reschedule.
       const permit = await limiter?.acquire({
-        signal,
-        maxWaitMs: remainingMs(signal, clock),
+        ...(call.signal ? { signal: call.signal } : {}),
+        maxWaitMs: Math.max(0, deadline - clock.now()),
         ...(call.cost ? { cost: call.cost } : {}),
       })
       const started = clock.now()
+      let actual: Record<string, number> | undefined
       try {
-        const send = { ...headers }
-        let sendUrl = url
-        if (options.authorization) send.authorization = await options.authorization()
+        const request: TransportRequest = { method, url, headers: { ...headers } }
+        if (body !== undefined) request.body = body
+        if (options.authorization) request.headers.authorization = await options.authorization()
         else if (credential !== undefined) {
           const secret = typeof credential === 'string' ? credential : await credential()
           const auth = authorize(scheme, secret)
-          if ('header' in auth) send[auth.header[0]] = auth.header[1]
-          else (sendUrl = new URL(url)).searchParams.set(...auth.query)
+          if ('header' in auth) request.headers[auth.header[0]] = auth.header[1]
+          else (request.url = new URL(url)).searchParams.set(...auth.query)
         }
-        const answer = await inner.execute(async (s) => {
-          const response = await transport(
-            { method, url: sendUrl, headers: send, ...(body === undefined ? {} : { body }) },
-            s,
-          )
-          const responseHeaders = flatHeaders(response.headers)
-          if (call.stream && response.status < 400) {
-            return {
-              status: response.status,
-              headers: responseHeaders,
-              body: undefined,
-              raw: response,
-            }
-          }
-          return {
-            status: response.status,
-            headers: responseHeaders,
-            body: await readBody(response, responseHeaders, { operation: method, target }),
-          }
-        }, signal)
+        const answer = inner
+          ? await inner.execute((s) => send(s, request), call.signal)
+          : await send(call.signal, request)
         attempts.push({ attempt: number, status: answer.status, reason: '', waitMs: 0 })
         if (events.listens('http:attempt'))
           events.emit('http:attempt', {
@@ -292,10 +345,10 @@ export function createClient(options: ClientOptions) {
             status: answer.status,
             durationMs: clock.now() - started,
           })
-        if (limiter) tune(limiter, answer, clock.now())
+        if (limiter) actual = tune(limiter, answer, clock.now())
         return answer
       } catch (error) {
-        if (!signal.aborted) {
+        if (!call.signal?.aborted) {
           attempts.push({ attempt: number, error: codeOf(error), reason: '', waitMs: 0 })
           if (events.listens('http:attempt'))
             events.emit('http:attempt', {
@@ -309,7 +362,7 @@ export function createClient(options: ClientOptions) {
         }
         throw error
       } finally {
-        permit?.release()
+        permit?.release(actual)
       }
     }
 
@@ -362,19 +415,16 @@ export function createClient(options: ClientOptions) {
         reason: e.reason,
       })
     })
-    // The call's deadline is only marked on its signal: each attempt's timeout is cut to it, and
-    // every wait (backoff, quota) is capped by it, so no timer of its own is needed.
-    const deadlineMs = call.deadlineMs ?? options.deadlineMs ?? 60_000
-    const scope = scopeDeadline(call.signal, clock.now() + deadlineMs, clock)
     // `after 3 attempts`, and why it stopped when that was not simply running out of attempts.
     const describe = (n: number): string =>
       `after ${n} attempt${n === 1 ? '' : 's'}${gaveUp && gaveUp !== 'no attempts left' ? ` (${gaveUp})` : ''}`
 
     let answer: Answer & { raw?: TransportResponse }
     try {
-      answer = await retrying.execute((s, { attempt: n }) => attempt(s, n), scope.signal)
+      answer = await retrying.execute((_, { attempt: n }) => attempt(n), call.signal, {
+        deadline,
+      })
     } catch (error) {
-      scope.dispose()
       if (call.signal?.aborted && error === call.signal.reason) throw error
       const where = { operation: method, target }
       if (error instanceof RateLimitedError) {
@@ -411,7 +461,6 @@ export function createClient(options: ClientOptions) {
         cause: last,
       })
     }
-    scope.dispose()
     if (answer.status >= 400) {
       throw new HttpStatusError(
         { status: answer.status, headers: answer.headers, body: answer.body, attempts },

@@ -17,9 +17,16 @@ export function remainingMs(signal: AbortSignal | undefined, clock: Clock): numb
 
 export interface DeadlineScope {
   readonly signal: AbortSignal
+  /**
+   * Rejects with the abort reason as soon as the scope aborts (its deadline or its parent);
+   * never resolves. Race work against it to stop waiting for work that ignores its signal.
+   */
+  readonly stopped: Promise<never>
   /** Stops the timer (if any) and the parent link; call when the work is over. */
   dispose(): void
 }
+
+const ignore = (): void => undefined
 
 /**
  * A child of `parent` that carries the deadline `at` (or the parent's own, whichever is
@@ -37,16 +44,23 @@ export function scopeDeadline(
   const inherited = deadlineOf(parent)
   const effective = inherited === undefined ? at : Math.min(at, inherited)
   deadlines.set(controller.signal, effective)
+  // Settled from the two places that abort, so no listener is needed on the fresh signal.
+  let reject: (reason: unknown) => void = ignore
+  const stopped = new Promise<never>((_, r) => (reject = r))
+  stopped.catch(ignore)
+  const abort = (why: unknown): void => {
+    controller.abort(why)
+    reject(why)
+  }
   const cancel = reason
-    ? clock.after(Math.max(0, effective - clock.now()), () => controller.abort(reason()))
+    ? clock.after(Math.max(0, effective - clock.now()), () => abort(reason()))
     : undefined
-  if (parent?.aborted) controller.abort(parent.reason)
+  if (parent?.aborted) abort(parent.reason)
   const unwatch =
-    parent && !parent.aborted
-      ? watchAbort(parent, () => controller.abort(parent.reason))
-      : undefined
+    parent && !parent.aborted ? watchAbort(parent, () => abort(parent.reason)) : undefined
   return {
     signal: controller.signal,
+    stopped,
     dispose: () => {
       cancel?.()
       unwatch?.()

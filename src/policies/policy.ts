@@ -37,6 +37,9 @@ export function intercept<Req, Res>(policy: Pick<Policy, 'execute'>): Intercepto
   return (next) => (request, signal) => policy.execute((s) => next(request, s), signal)
 }
 
+// Stands in for a signal nobody gave: it never aborts, so sharing it costs nothing.
+const never = new AbortController().signal
+
 /** Policies nested outer to inner, as one: `wrap(timeout(total), retry, timeout(attempt))`. */
 export function wrap(...policies: Pick<Policy, 'execute'>[]): Pick<Policy, 'execute'> {
   return {
@@ -44,6 +47,6 @@ export function wrap(...policies: Pick<Policy, 'execute'>[]): Pick<Policy, 'exec
       policies.reduceRight<Work<T>>(
         (inner, policy) => (s) => policy.execute(inner, s),
         work,
-      )(signal ?? new AbortController().signal),
+      )(signal ?? never),
   }
 }

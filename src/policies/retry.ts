@@ -59,7 +59,11 @@ function describe(error: unknown): string {
 
 /** A `Policy` whose work also learns which attempt it is and what came before. */
 export interface RetryPolicy extends Policy<RetryEvents> {
-  execute<T>(work: RetryWork<T>, signal?: AbortSignal): Promise<T>
+  /**
+   * `deadline` (epoch ms) bounds the waits like a deadline marked on the signal, for a caller
+   * that tracks its own deadline rather than making a signal to carry it.
+   */
+  execute<T>(work: RetryWork<T>, signal?: AbortSignal, run?: { deadline?: number }): Promise<T>
 }
 
 /**
@@ -83,7 +87,11 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     })
   }
 
-  async function execute<T>(work: RetryWork<T>, signal: AbortSignal = never): Promise<T> {
+  async function execute<T>(
+    work: RetryWork<T>,
+    signal: AbortSignal = never,
+    run: { deadline?: number } = {},
+  ): Promise<T> {
     signal.throwIfAborted()
     options.budget?.recordRequest()
     const history: AttemptRecord[] = []
@@ -109,7 +117,10 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
       }
       if (!decision.retry) return finish('final')
       if (attempt >= maxAttempts) return finish('no attempts left')
-      const left = remainingMs(signal, clock)
+      const left = Math.min(
+        remainingMs(signal, clock),
+        run.deadline === undefined ? Infinity : Math.max(0, run.deadline - clock.now()),
+      )
       const serverWait = decision.afterMs
       if (serverWait !== undefined && (serverWait > left || serverWait > maxServerWaitMs)) {
         history.push({ attempt, returned: outcome.ok, reason: decision.reason, waitMs: 0 })

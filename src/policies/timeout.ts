@@ -45,14 +45,8 @@ export function timeout(options: TimeoutOptions): Policy<TimeoutEvents> {
       const expired = (): TimeoutError =>
         new TimeoutError({ operation: 'run', target: name, reason })
       const scope = scopeDeadline(signal, at, clock, expired)
-      const stopped = new Promise<never>((_, reject) => {
-        if (scope.signal.aborted) reject(scope.signal.reason)
-        else
-          scope.signal.addEventListener('abort', () => reject(scope.signal.reason), { once: true })
-      })
-      stopped.catch(() => undefined)
       try {
-        const outcome = await settle(Promise.race([work(scope.signal), stopped]))
+        const outcome = await settle(Promise.race([work(scope.signal), scope.stopped]))
         if (outcome.ok) return outcome.value
         if (outcome.error instanceof TimeoutError && scope.signal.reason === outcome.error) {
           events.emit('timeout', { name, ms: limit })
