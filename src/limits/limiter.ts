@@ -49,6 +49,8 @@ export interface ReportedWindow {
   name: string
   limit?: number
   remaining?: number
+  /** Until the units used now are restored. */
+  resetMs?: number
   windowMs?: number
 }
 
@@ -105,7 +107,10 @@ export function createLimiter(options: LimiterOptions) {
   validate(quotas)
   const store = (options.store ?? localQuotaStore)({ name, quotas, clock })
   const configured = quotas.map((q) => q.limit)
-  const limits = [...configured] // in force now; fractional while AIMD wins units back
+  // What the provider last reported (never above the configured limit), and the limit in
+  // force now: below the ceiling, fractional, while AIMD wins units back after a bare 429.
+  const ceilings = [...configured]
+  const limits = [...configured]
   const queue: Waiter[] = []
   let wake: AbortController | undefined
   let taking = false // a shared store's answer is on its way
@@ -285,13 +290,15 @@ export function createLimiter(options: LimiterOptions) {
      * Tightens a quota to what the provider reports (never above the configured limit), and
      * counts units it says are used that this limiter did not see (other processes, other apps).
      */
-    observe(quota: string, seen: { limit?: number; remaining?: number }): void {
+    observe(quota: string, seen: { limit?: number; remaining?: number; resetMs?: number }): void {
       const i = indexOf(quota)
       if (i < 0 || quotas[i]!.windowMs === undefined) return
-      if (seen.limit !== undefined && seen.limit > 0 && seen.limit !== limits[i])
-        setLimit(i, Math.min(configured[i] as number, seen.limit), 'provider reported its limit')
+      if (seen.limit !== undefined && seen.limit > 0) {
+        ceilings[i] = Math.min(configured[i] as number, seen.limit)
+        if (ceilings[i] !== limits[i]) setLimit(i, ceilings[i], 'provider reported its limit')
+      }
       if (seen.remaining !== undefined && seen.remaining >= 0)
-        store.raise(i, (limits[i] as number) - seen.remaining)
+        store.raise(i, (limits[i] as number) - seen.remaining, seen.resetMs)
       drain()
     },
 
@@ -301,15 +308,22 @@ export function createLimiter(options: LimiterOptions) {
      */
     learn(windows: readonly ReportedWindow[]): void {
       for (const seen of windows) {
-        const quota =
-          quotas.find((q) => (q.reportedAs ?? q.name) === seen.name) ??
-          quotas.find((q) => q.windowMs !== undefined && q.windowMs === seen.windowMs)
+        const quota = limiter.quotaFor(seen)
         if (quota)
-          limiter.observe(quota.name, {
+          limiter.observe(quota, {
             ...(seen.limit === undefined ? {} : { limit: seen.limit }),
             ...(seen.remaining === undefined ? {} : { remaining: seen.remaining }),
+            ...(seen.resetMs === undefined ? {} : { resetMs: seen.resetMs }),
           })
       }
+    },
+
+    /** The quota a reported window describes: by `reportedAs` (else name), or window length. */
+    quotaFor(seen: ReportedWindow): string | undefined {
+      return (
+        quotas.find((q) => (q.reportedAs ?? q.name) === seen.name) ??
+        quotas.find((q) => q.windowMs !== undefined && q.windowMs === seen.windowMs)
+      )?.name
     },
 
     /** AIMD: a 429 with nothing to go on halves the rate; each clean window wins a unit back. */
@@ -320,8 +334,8 @@ export function createLimiter(options: LimiterOptions) {
         const before = limits[i] as number
         if (outcome === 'limited')
           setLimit(i, Math.max(1, Math.floor(before / 2)), '429 without rate headers')
-        else if (before < (configured[i] as number))
-          setLimit(i, Math.min(configured[i] as number, before + 1 / before), 'recovering')
+        else if (before < (ceilings[i] as number))
+          setLimit(i, Math.min(ceilings[i] as number, before + 1 / before), 'recovering')
       }
       drain()
     },

@@ -42,11 +42,13 @@ export function localQuotaStore({ quotas, clock }: QuotaStoreContext): QuotaStor
   return {
     shared: false,
     take,
-    raise(index, units) {
+    raise(index, units, resetMs) {
       const log = logs[index]
       const now = clock.now()
       const unseen = units - (log?.used(now) ?? Infinity)
-      if (unseen > 0) log?.add(unseen, now)
+      // Dated so that they leave the window when the provider restores them.
+      const at = resetMs === undefined ? now : Math.min(now, now + resetMs - log!.windowMs)
+      if (unseen > 0 && at > now - log!.windowMs) log!.add(unseen, at)
     },
     pause(forMs) {
       pausedUntil = Math.max(pausedUntil, clock.now() + forMs)

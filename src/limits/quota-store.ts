@@ -24,8 +24,12 @@ export type Taken =
 export interface QuotaStore {
   /** Takes `costs` from every quota at once when all have room; never takes from some only. */
   take(costs: readonly number[], limits: readonly number[]): Taken | Promise<Taken>
-  /** Raises a window's use to at least `units`: what the provider says was used elsewhere. */
-  raise(index: number, units: number): void
+  /**
+   * Raises a window's use to at least `units`: what the provider says was used elsewhere. The
+   * units added leave the window after `resetMs` when the provider said when it resets, else
+   * after a whole window.
+   */
+  raise(index: number, units: number, resetMs?: number): void
   /** Holds every call for `forMs` (a provider's Retry-After), for every limiter sharing the store. */
   pause(forMs: number): void
   /** Units each quota holds now. */

@@ -7,7 +7,7 @@
  * quota) and its running total at KEYS[2i+1].
  * ARGV: command, quota count, permit id, lease ms (for pause: its length), then four values per
  * quota: kind (w: window, c: concurrency), window ms, and two that depend on the command (cost
- * and limit for take; cost and actual cost for release; units for raise).
+ * and limit for take; cost and actual cost for release; units and reset ms for raise).
  */
 export const quotaScript = `
 local command, n, id, leaseMs = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
@@ -98,11 +98,16 @@ elseif command == 'release' then
   return {1, 0, 0, now}
 elseif command == 'raise' then
   for i = 1, n do
-    local kind, windowMs, units = quota(i)
+    local kind, windowMs, units, resetMs = quota(i)
     if kind == 'w' and units ~= '' then
       expire(i, kind, windowMs)
       local unseen = tonumber(units) - used(i)
-      if unseen > 0 then add(i, now, id .. '|' .. unseen, unseen, windowMs + 1000) end
+      -- Dated so that they leave the window when the provider restores them.
+      local at = now
+      if resetMs ~= '' then at = math.min(now, now + tonumber(resetMs) - windowMs) end
+      if unseen > 0 and at > now - windowMs then
+        add(i, at, id .. '|' .. unseen, unseen, windowMs + 1000)
+      end
     end
   end
   return {1, 0, 0, now}

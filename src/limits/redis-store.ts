@@ -116,9 +116,13 @@ export function redisQuotaStore(options: RedisQuotaStoreOptions): QuotaStoreFact
           },
         }
       },
-      raise(index, units) {
-        fallback.raise(index, units)
-        quietly(run('raise', `${idPrefix}.${sequence++}`, 0, (i) => [i === index ? units : '', '']))
+      raise(index, units, resetMs) {
+        fallback.raise(index, units, resetMs)
+        quietly(
+          run('raise', `${idPrefix}.${sequence++}`, 0, (i) =>
+            i === index ? [units, resetMs ?? ''] : ['', ''],
+          ),
+        )
       },
       pause(forMs) {
         fallback.pause(forMs)

@@ -55,10 +55,18 @@ export class SlidingLog {
     return Infinity
   }
 
-  /** Logs an admission; the returned function changes its cost once the real cost is known. */
-  add(cost: number, now: number): (actual: number) => void {
-    const entry: Entry = { at: now, cost, live: true }
-    this.#entries.push(entry)
+  /**
+   * Logs an admission at `at` (inside the window); the returned function changes its cost once
+   * the real cost is known.
+   */
+  add(cost: number, at: number): (actual: number) => void {
+    const entry: Entry = { at, cost, live: true }
+    const entries = this.#entries
+    // Admissions come in time order; units the provider reports may be dated earlier.
+    let i = entries.length
+    while (i > this.#head && (entries[i - 1] as Entry).at > at) i--
+    if (i === entries.length) entries.push(entry)
+    else entries.splice(i, 0, entry)
     this.#used += cost
     return (actual) => {
       if (entry.live) this.#used += actual - entry.cost
