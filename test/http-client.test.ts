@@ -306,6 +306,38 @@ describe('http client with a limiter', () => {
   })
 })
 
+describe('the client learns from rate-limit headers', () => {
+  it('counts what others used of GitHub’s hour and stops before the provider refuses', async () => {
+    const github = await createSimulator({ profile: 'github', clock, github: { perHour: 10 } })
+    try {
+      const token = github.credentials.token!
+      // Another app with the same token spends 6 of the 10.
+      for (let i = 0; i < 6; i++)
+        await fetch(`${github.url}/repos/o/r/issues`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      const client = createClient({
+        baseUrl: github.url,
+        credential: token,
+        retry: false,
+        clock,
+        limiter: createLimiter({
+          quotas: [{ name: 'hour', limit: 10, windowMs: 3_600_000, reportedAs: 'core' }],
+          clock,
+        }),
+      })
+      await client.get('/repos/o/r/issues')
+      expect((await client.limiter!.usage()).hour).toEqual({ used: 7, limit: 10 })
+      for (let i = 0; i < 3; i++) await client.get('/repos/o/r/issues')
+      const refused = await failure(client.get('/repos/o/r/issues', { deadlineMs: 10_000 }))
+      expect(refused).toBeInstanceOf(RateLimitedError)
+      expect(github.stats().total.requests).toBe(10) // the eleventh was never sent
+    } finally {
+      await github.close()
+    }
+  })
+})
+
 describe('paginate', () => {
   it('walks Stripe lists by starting_after until has_more is false', async () => {
     const client = stripeClient()

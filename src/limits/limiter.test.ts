@@ -221,4 +221,49 @@ describe('limiter', () => {
       { numRuns: 60 },
     )
   })
+
+  it('counts units the provider says were used elsewhere until the provider restores them', async () => {
+    const clock = new FakeClock({ now: 0 })
+    const limiter = createLimiter({
+      quotas: [{ name: 'hour', limit: 5_000, windowMs: 3_600_000, reportedAs: 'core' }],
+      clock,
+    })
+    // GitHub: none left of the hour, and it resets in five minutes (not a whole hour from now).
+    limiter.learn([{ name: 'core', limit: 5_000, remaining: 0, resetMs: 300_000 }])
+    expect((await limiter.usage()).hour).toEqual({ used: 5_000, limit: 5_000 })
+    let admitted = -1
+    void limiter.acquire().then(() => (admitted = clock.now()))
+    await clock.advance(299_999)
+    expect(admitted).toBe(-1)
+    await clock.advance(1)
+    expect(admitted).toBe(300_000)
+  })
+
+  it('matches a reported window by reportedAs, else by name, else by its length', () => {
+    const limiter = createLimiter({
+      quotas: [
+        { name: 'rpm', limit: 500, windowMs: 60_000, reportedAs: 'requests' },
+        { name: 'tokens', limit: 90_000, windowMs: 60_000 },
+        { name: 'day', limit: 10_000, windowMs: 86_400_000 },
+      ],
+    })
+    expect(limiter.quotaFor({ name: 'requests' })).toBe('rpm')
+    expect(limiter.quotaFor({ name: 'tokens' })).toBe('tokens')
+    expect(limiter.quotaFor({ name: 'daily', windowMs: 86_400_000 })).toBe('day')
+    expect(limiter.quotaFor({ name: 'secondly', windowMs: 1_000 })).toBeUndefined()
+  })
+
+  it('recovers from a bare 429 only up to the limit the provider last reported', async () => {
+    const limiter = createLimiter({
+      quotas: [{ name: 'second', limit: 10, windowMs: 1_000 }],
+      clock: new FakeClock(),
+    })
+    limiter.observe('second', { limit: 6 })
+    limiter.throttle('limited')
+    expect((await limiter.usage()).second?.limit).toBe(3)
+    for (let i = 0; i < 1_000; i++) limiter.throttle('ok')
+    expect((await limiter.usage()).second?.limit).toBe(6)
+    limiter.observe('second', { limit: 50 }) // the provider raised it: up to the configured cap
+    expect((await limiter.usage()).second?.limit).toBe(10)
+  })
 })
