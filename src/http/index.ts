@@ -30,8 +30,19 @@ export {
 // The limiter is configured on the client, so it is offered beside it.
 export {
   createLimiter,
+  localQuotaStore,
+  parseRateLimitBody,
   parseRateLimitHeaders,
+  redisQuotaStore,
+  type AcquireOptions,
   type Limiter,
+  type LimiterOptions,
+  type ObservedWindow,
   type Permit,
   type QuotaSpec,
+  type QuotaStore,
+  type QuotaStoreFactory,
+  type RateLimitObservation,
+  type RedisQuotaStoreOptions,
+  type RedisScripting,
 } from '../limits/index.js'
