@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { createClient, type ProviderPreset, type Transport } from '../src/http/index.js'
 import { createLimiter, redisQuotaStore, type QuotaSpec } from '../src/limits/index.js'
 import { redisUrl, useRedisNamespace } from './helpers/redis.js'
 
@@ -82,6 +83,31 @@ describe.skipIf(!redisUrl)('limits shared through Redis', () => {
     await expect(b.acquire({ maxWaitMs: 1_000 })).rejects.toMatchObject({
       message: expect.stringMatching(/for quota pause/) as unknown,
     })
+  })
+
+  it("shares a preset's quotas between clients given the same store, per connection", async () => {
+    const preset: ProviderPreset = {
+      name: `p${names++}`,
+      environments: { live: { baseUrl: 'https://{tenant}.example.com' } },
+      defaultEnvironment: 'live',
+      auth: { kind: 'bearer' },
+      quotas: [{ name: 'minute', limit: 2, windowMs: 60_000 }],
+    }
+    const transport: Transport = async () => ({
+      status: 200,
+      headers: {},
+      body: { text: async () => '', dump: async () => {}, async *[Symbol.asyncIterator]() {} },
+    })
+    const store = redisQuotaStore({ redis: ns.client, prefix: ns.prefix })
+    const client = (tenant: string) =>
+      createClient({ provider: preset, params: { tenant }, limits: { store }, transport })
+    await client('a').get('/x')
+    await client('a').get('/x')
+    await expect(client('a').get('/x', { deadlineMs: 1_000 })).rejects.toMatchObject({
+      code: 'SEAM_ERR_RATE_LIMITED',
+    })
+    await client('b').get('/x') // another tenant, another count
+    expect(await client('a').limiter!.usage()).toEqual({ minute: { used: 2, limit: 2 } })
   })
 
   it('falls back to a per-process limit when Redis fails, and says so once', async () => {

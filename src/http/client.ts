@@ -6,6 +6,7 @@ import {
   parseRateLimitBody,
   parseRateLimitHeaders,
   type Limiter,
+  type QuotaStoreFactory,
 } from '../limits/index.js'
 import {
   BulkheadFullError,
@@ -79,6 +80,13 @@ export interface ClientOptions {
    * limiter of the preset's quotas, for this client alone; `false` for none.
    */
   limiter?: Limiter | false
+  /**
+   * For the limiter made from the preset's quotas: where they are counted (`redisQuotaStore`
+   * to share them across processes; default this process) and the name they are counted
+   * under (default `<provider>:<environment>` and the params' values, e.g. `xero:live:<tenant>`;
+   * set one per API key when several keys share a provider and params).
+   */
+  limits?: { store?: QuotaStoreFactory; name?: string }
   /** More policies around each attempt, outer to inner (a circuit breaker, a bulkhead…). */
   policies?: readonly Pick<Policy, 'execute'>[]
   transport?: Transport
@@ -223,7 +231,16 @@ export function createClient(options: ClientOptions) {
       ? undefined
       : (options.limiter ??
         (resolved?.quotas.length
-          ? createLimiter({ name, quotas: resolved.quotas, clock })
+          ? createLimiter({
+              name:
+                options.limits?.name ??
+                [name, options.environment ?? preset!.defaultEnvironment]
+                  .concat(Object.values(options.params ?? {}))
+                  .join(':'),
+              quotas: resolved.quotas,
+              clock,
+              ...(options.limits?.store ? { store: options.limits.store } : {}),
+            })
           : undefined))
   const transport = options.transport ?? undiciTransport()
   const events = createEmitter<HttpEvents>()
