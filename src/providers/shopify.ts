@@ -1,5 +1,4 @@
 import { SeamlineError } from '../errors/index.js'
-import type { ProviderPreset } from '../http/index.js'
 import { definePreset } from './define.js'
 import { perWindow, SECOND } from './quota.js'
 
@@ -14,7 +13,7 @@ export const shopifyApiVersion = '2026-04'
  * The Shopify preset on another Admin API version (`2026-10`, `unstable`…). Shopify pins the
  * version in the URL and recommends every app choose its own.
  */
-export function shopifyVersion(version: string): ProviderPreset {
+export function shopifyVersion(version: string) {
   if (!/^(?:\d{4}-(?:01|04|07|10)|unstable)$/.test(version))
     throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
       operation: 'shopifyVersion',
