@@ -170,22 +170,29 @@ describe('presets against the provider simulator', () => {
     expectReportedWindowsKnown(github, user.headers)
   })
 
-  it('github: a 403 saying the primary limit is spent is retried once the window has passed', async () => {
+  it("github: a 403 saying the primary limit is spent is retried, held until GitHub's reset", async () => {
+    const token = sims.github.credentials.token as string
     const client = clientOf(github, {
       baseUrl: sims.github.url,
-      credential: sims.github.credentials.token as string,
-      // GitHub says to wait for x-ratelimit-reset; here the wait is an hour by backoff.
-      retry: { maxAttempts: 2, backoff: backoff({ strategy: 'none', baseMs: HOUR, capMs: HOUR }) },
+      credential: token,
+      retry: { maxAttempts: 2, backoff: backoff({ strategy: 'none', baseMs: 1_000 }) },
       deadlineMs: 2 * HOUR,
     })
+    // Time moves only as far as each wait asks.
     client.events.on('http:retry', (e) => void clock.advance(e.waitMs))
-    await client.get('/user') // the hour's one request
+    client.limiter?.events.on('limit:wait', (e) => void clock.advance(e.waitMs))
+    // Another process, which this client's limiter cannot see, spends the hour's one request.
+    const elsewhere = createClient({ baseUrl: sims.github.url, credential: token, clock })
+    const spent = await elsewhere.get('/user')
+    const resetAt = Number(spent.headers['x-ratelimit-reset']) * 1_000
     const second = await client.get<{ login: string }>('/user')
     expect(second.body.login).toBe('octocat')
     expect(second.attempts).toEqual([
-      { attempt: 1, status: 403, reason: 'primary rate limit exhausted (403)', waitMs: HOUR },
+      { attempt: 1, status: 403, reason: 'primary rate limit exhausted (403)', waitMs: 1_000 },
       { attempt: 2, status: 200, reason: 'ok', waitMs: 0 },
     ])
+    // The 403 reported the `core` window spent, so the retry waited for its reset.
+    expect(clock.now()).toBeGreaterThanOrEqual(resetAt)
   })
 
   it('shopify: the access token in its header, under the pinned API version', async () => {
