@@ -1,5 +1,6 @@
 import { SeamlineError } from '../errors/index.js'
 import { systemClock, type Clock } from '../time/index.js'
+import { rollingCounts } from './rolling-counts.js'
 
 export interface RetryBudgetOptions {
   /** Retries may be at most this share of recent first attempts. Default 0.2. */
@@ -23,8 +24,6 @@ export interface RetryBudget {
   tryRetry(): boolean
 }
 
-const buckets = 10
-
 export function retryBudget(options: RetryBudgetOptions = {}): RetryBudget {
   const ratio = options.ratio ?? 0.2
   const minRetries = options.minRetries ?? 10
@@ -43,31 +42,16 @@ export function retryBudget(options: RetryBudgetOptions = {}): RetryBudget {
       })
     }
   }
-  // A ring of per-slice counts: sums over the last `windowMs` without keeping every timestamp.
-  const slice = windowMs / buckets
-  const requests = new Array<number>(buckets).fill(0)
-  const retries = new Array<number>(buckets).fill(0)
-  let current = Math.floor(clock.now() / slice)
-
-  const advance = (): number => {
-    const now = Math.floor(clock.now() / slice)
-    for (let s = current + 1; s <= Math.min(now, current + buckets); s++) {
-      requests[s % buckets] = 0
-      retries[s % buckets] = 0
-    }
-    current = Math.max(current, now)
-    return current % buckets
-  }
-  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0)
+  const counts = rollingCounts(['requests', 'retries'], windowMs, clock)
 
   return {
     recordRequest() {
-      requests[advance()]!++
+      counts.add('requests')
     },
     tryRetry() {
-      const at = advance()
-      if (sum(retries) >= Math.max(minRetries, ratio * sum(requests))) return false
-      retries[at]!++
+      if (counts.total('retries') >= Math.max(minRetries, ratio * counts.total('requests')))
+        return false
+      counts.add('retries')
       return true
     },
   }

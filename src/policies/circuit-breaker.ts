@@ -59,7 +59,8 @@ export function circuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const windowMs = options.windowMs ?? 30_000
   const minimumThroughput = options.minimumThroughput ?? 10
   const rate = options.failureRate
-  const counts = rate === undefined ? undefined : rollingCounts(windowMs, clock)
+  const counts =
+    rate === undefined ? undefined : rollingCounts(['calls', 'failures'], windowMs, clock)
   const events = createEmitter<CircuitBreakerEvents>()
 
   let state: CircuitState = 'closed'
@@ -145,13 +146,15 @@ export function circuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
     }
     if (failed === undefined) return
     inARow = failed ? inARow + 1 : 0
-    counts?.record(failed)
+    counts?.add('calls')
+    if (failed) counts?.add('failures')
     if (!failed) return
     const limit = options.consecutiveFailures
     if (limit !== undefined && inARow >= limit)
       return open(`${inARow} consecutive failure${inARow === 1 ? '' : 's'}`)
     if (!counts || rate === undefined) return
-    const { calls, failures } = counts.totals()
+    const calls = counts.total('calls')
+    const failures = counts.total('failures')
     if (calls >= minimumThroughput && failures >= rate * calls) {
       const percent = Math.round((100 * failures) / calls)
       open(`a ${percent}% failure rate (${failures} of ${calls} calls in ${windowMs} ms)`)

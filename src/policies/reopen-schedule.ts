@@ -1,23 +1,15 @@
-import { systemClock, type Clock } from '../time/index.js'
-
-interface Entry {
-  readonly at: number
-  readonly seq: number
-  readonly fire: () => void
-}
+import { systemClock, TimerQueue, type Clock } from '../time/index.js'
 
 // setTimeout turns longer delays into 1 ms; a longer wait is armed in steps.
 const maxTimerDelay = 2 ** 31 - 1
 
-const before = (a: Entry, b: Entry): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
-
 /**
- * When each open circuit is due to half-open, for one clock: a min-heap by time with a single
- * timer armed for the earliest, so a thousand open circuits cost one timer, not a thousand.
+ * When each open circuit is due to half-open, for one clock: a timer queue with a single timer
+ * armed for the earliest, so a thousand open circuits cost one timer, not a thousand.
  */
 class ReopenSchedule {
   readonly #clock: Clock
-  #heap: Entry[] = []
+  readonly #queue = new TimerQueue()
   #seq = 0
   #armedAt = Infinity
   #cancel: (() => void) | undefined
@@ -27,17 +19,17 @@ class ReopenSchedule {
   }
 
   add(at: number, fire: () => void): void {
-    this.#push({ at, seq: this.#seq++, fire })
+    this.#queue.push({ at, seq: this.#seq++, cancelled: false, fire })
     if (at < this.#armedAt) this.#arm()
   }
 
   #arm(): void {
     this.#cancel?.()
     this.#cancel = undefined
-    const top = this.#heap[0]
-    this.#armedAt = top?.at ?? Infinity
-    if (!top) return
-    const ms = Math.max(0, top.at - this.#clock.now())
+    const at = this.#queue.nextAt()
+    this.#armedAt = at ?? Infinity
+    if (at === undefined) return
+    const ms = Math.max(0, at - this.#clock.now())
     this.#cancel =
       this.#clock === systemClock ? unrefTimer(ms, this.#run) : this.#clock.after(ms, this.#run)
   }
@@ -46,41 +38,9 @@ class ReopenSchedule {
     this.#cancel = undefined
     this.#armedAt = Infinity
     // A timer may fire a little early (or a capped one long early): only what is due fires.
-    for (let top = this.#heap[0]; top && top.at <= this.#clock.now(); top = this.#heap[0]) {
-      this.#pop()
-      top.fire()
-    }
+    const now = this.#clock.now()
+    for (let due = this.#queue.popDue(now); due; due = this.#queue.popDue(now)) due.fire()
     this.#arm()
-  }
-
-  #push(entry: Entry): void {
-    const heap = this.#heap
-    let i = heap.push(entry) - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const p = heap[parent] as Entry
-      if (!before(entry, p)) break
-      heap[i] = p
-      i = parent
-    }
-    heap[i] = entry
-  }
-
-  #pop(): void {
-    const heap = this.#heap
-    const last = heap.pop() as Entry
-    if (heap.length === 0) return
-    let i = 0
-    for (;;) {
-      let child = 2 * i + 1
-      if (child >= heap.length) break
-      const right = child + 1
-      if (right < heap.length && before(heap[right] as Entry, heap[child] as Entry)) child = right
-      if (!before(heap[child] as Entry, last)) break
-      heap[i] = heap[child] as Entry
-      i = child
-    }
-    heap[i] = last
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Clock } from '../time/index.js'
 
-export interface RollingCounts {
-  /** Counts one call, and one failure if it failed. */
-  record(failed: boolean): void
-  /** Calls and failures in the window now. */
-  totals(): { calls: number; failures: number }
+/** Counts of a few named things (calls, failures, retries…) over the last `windowMs`. */
+export interface RollingCounts<K extends string> {
+  add(key: K): void
+  /** The count of `key` in the window now. */
+  total(key: K): number
   /** Forgets everything: a circuit starts afresh when it closes. */
   clear(): void
 }
@@ -12,40 +12,38 @@ export interface RollingCounts {
 const slices = 10
 
 /**
- * Calls and failures over the last `windowMs`, in ten slices of time: old slices are zeroed as
- * time moves on, so a busy window costs no more than a quiet one (no timestamp per call). The
- * window reaches back between nine and ten slices, depending on where in the current one now is.
+ * A ring of ten slices of time per key: old slices are zeroed as time moves on, so a busy
+ * window costs no more than a quiet one (no timestamp per event). The window reaches back
+ * between nine and ten slices, depending on where in the current one now is.
  */
-export function rollingCounts(windowMs: number, clock: Clock): RollingCounts {
+export function rollingCounts<K extends string>(
+  keys: readonly K[],
+  windowMs: number,
+  clock: Clock,
+): RollingCounts<K> {
   const slice = windowMs / slices
-  const calls = new Array<number>(slices).fill(0)
-  const failures = new Array<number>(slices).fill(0)
+  const rings = new Map(keys.map((k) => [k, new Array<number>(slices).fill(0)] as const))
   let current = Math.floor(clock.now() / slice)
 
   const advance = (): number => {
     const now = Math.floor(clock.now() / slice)
-    for (let s = current + 1; s <= Math.min(now, current + slices); s++) {
-      calls[s % slices] = 0
-      failures[s % slices] = 0
-    }
+    for (let s = current + 1; s <= Math.min(now, current + slices); s++)
+      for (const ring of rings.values()) ring[s % slices] = 0
     current = Math.max(current, now)
     return current % slices
   }
-  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0)
 
   return {
-    record(failed) {
+    add(key) {
       const at = advance()
-      calls[at]!++
-      if (failed) failures[at]!++
+      rings.get(key)![at]!++
     },
-    totals() {
+    total(key) {
       advance()
-      return { calls: sum(calls), failures: sum(failures) }
+      return rings.get(key)!.reduce((a, b) => a + b, 0)
     },
     clear() {
-      calls.fill(0)
-      failures.fill(0)
+      for (const ring of rings.values()) ring.fill(0)
     },
   }
 }

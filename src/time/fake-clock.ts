@@ -1,7 +1,7 @@
 import { SeamlineError } from '../errors/index.js'
 import { watchAbort } from './abort-watch.js'
 import { assertDelay, type Clock } from './clock.js'
-import { TimerQueue, type FakeTimer } from './timer-queue.js'
+import { TimerQueue, type QueuedTimer } from './timer-queue.js'
 
 export interface FakeClockOptions {
   /** Where time starts (epoch milliseconds or a Date). Default 2026-01-01T00:00:00Z. */
@@ -52,7 +52,7 @@ export class FakeClock implements Clock {
         reject(signal.reason)
         return
       }
-      const timer: FakeTimer = {
+      const timer: QueuedTimer = {
         at: this.#now + ms,
         seq: this.#seq++,
         cancelled: false,
@@ -73,7 +73,7 @@ export class FakeClock implements Clock {
 
   after(ms: number, fn: () => void): () => void {
     assertDelay('after', ms)
-    const timer: FakeTimer = { at: this.#now + ms, seq: this.#seq++, cancelled: false, fire: fn }
+    const timer: QueuedTimer = { at: this.#now + ms, seq: this.#seq++, cancelled: false, fire: fn }
     this.#timers.push(timer)
     return () => this.#timers.cancel(timer)
   }

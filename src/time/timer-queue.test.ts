@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TimerQueue, type FakeTimer } from './timer-queue.js'
+import { TimerQueue, type QueuedTimer } from './timer-queue.js'
 
-const timer = (at: number, seq: number): FakeTimer => ({
+const timer = (at: number, seq: number): QueuedTimer => ({
   at,
   seq,
   cancelled: false,
@@ -19,7 +19,7 @@ describe('TimerQueue', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 3_000 }), (ops) => {
         const queue = new TimerQueue()
-        let model: FakeTimer[] = []
+        let model: QueuedTimer[] = []
         let seq = 0
         for (const o of ops) {
           if ('push' in o) {
