@@ -56,7 +56,7 @@ describe('createClient with a scripted transport', () => {
   it('keeps the caller’s idempotency key across retries, and generates one per POST otherwise', async () => {
     const keys: (string | undefined)[] = []
     const transport: Transport = async (request) => {
-      keys.push(request.headers['Idempotency-Key'])
+      keys.push(request.headers['idempotency-key'])
       return keys.length % 2 === 1 ? reply(502, '') : reply(200, '')
     }
     const client = createClient({

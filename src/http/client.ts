@@ -189,9 +189,11 @@ function tune(limiter: Limiter, answer: Answer, now: number): Record<string, num
   if (answer.body !== null && typeof answer.body === 'object')
     windows.push(...parseRateLimitBody(answer.body))
   if (windows.length > 0) limiter.learn(windows)
-  if (answer.status === 429) {
-    if (retryAfterMs !== undefined) limiter.pause(retryAfterMs, 'Retry-After on a 429')
-    else if (windows.length === 0) limiter.throttle('limited')
+  // Any refusal that names a wait (GitHub's 403 secondary limit, a 503) holds every call.
+  if (answer.status >= 400 && retryAfterMs !== undefined)
+    limiter.pause(retryAfterMs, `Retry-After on a ${answer.status}`)
+  else if (answer.status === 429) {
+    if (windows.length === 0) limiter.throttle('limited')
   } else if (answer.status < 400 && windows.length === 0) limiter.throttle('ok')
   let actual: Record<string, number> | undefined
   for (const window of windows) {
@@ -199,6 +201,14 @@ function tune(limiter: Limiter, answer: Answer, now: number): Record<string, num
     if (quota) (actual ??= {})[quota] = window.cost!.actual!
   }
   return actual
+}
+
+const lowerCased = (
+  headers: Readonly<Record<string, string>> | undefined,
+): Record<string, string> => {
+  const lower: Record<string, string> = {}
+  for (const name in headers) lower[name.toLowerCase()] = headers[name]!
+  return lower
 }
 
 function invalid(target: string, reason: string): SeamlineError {
@@ -212,7 +222,9 @@ function invalid(target: string, reason: string): SeamlineError {
 /** A resilient HTTP client for one provider: timeouts, safe retries, idempotency keys, typed errors. */
 export function createClient(options: ClientOptions) {
   const preset = options.provider
-  const resolved = preset ? resolvePreset(preset, options.environment, options.params) : undefined
+  const resolved = preset
+    ? resolvePreset(preset, options.environment, options.params, options.baseUrl)
+    : undefined
   const baseUrl = options.baseUrl ?? resolved?.baseUrl
   if (baseUrl === undefined) throw invalid('baseUrl', 'is needed when no provider is given')
   if (!URL.canParse(baseUrl)) throw invalid('baseUrl', `is not a URL (got ${baseUrl})`)
@@ -221,8 +233,12 @@ export function createClient(options: ClientOptions) {
   const root = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`)
   const clock = options.clock ?? systemClock
   const name = options.name ?? preset?.name ?? base.host
-  const fixedHeaders = { ...resolved?.headers, ...options.headers }
-  const idempotencyHeaderName = options.idempotencyHeader ?? preset?.idempotencyHeader
+  // Header names are case-insensitive: kept in lower case, so an override replaces, not doubles.
+  const fixedHeaders = { ...resolved?.headers, ...lowerCased(options.headers) }
+  const idempotencyHeaderName = (
+    options.idempotencyHeader ?? preset?.idempotencyHeader
+  )?.toLowerCase()
+  const keyedMethods = new Set(preset?.idempotencyMethods ?? ['POST'])
   const rules = preset?.rules ? [...preset.rules, ...defaultRules] : defaultRules
   const scheme = options.auth ?? preset?.auth ?? { kind: 'bearer' }
   const credential = options.credential
@@ -263,7 +279,7 @@ export function createClient(options: ClientOptions) {
       for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
         url.searchParams.append(k, v)
     const target = `${url.origin}${url.pathname}`
-    const headers: Record<string, string> = { ...fixedHeaders, ...call.headers }
+    const headers: Record<string, string> = { ...fixedHeaders, ...lowerCased(call.headers) }
     let body: string | Uint8Array | undefined = call.body
     if (call.json !== undefined) {
       body = JSON.stringify(call.json)
@@ -274,9 +290,9 @@ export function createClient(options: ClientOptions) {
     }
     // One key per logical call, repeated by every retry, so a retry can never run the effect twice.
     const idempotencyHeader =
-      idempotencyHeaderName ?? (call.idempotencyKey ? 'Idempotency-Key' : undefined)
+      idempotencyHeaderName ?? (call.idempotencyKey ? 'idempotency-key' : undefined)
     const idempotencyKey =
-      idempotencyHeader && (call.idempotencyKey !== undefined || method === 'POST')
+      idempotencyHeader && (call.idempotencyKey !== undefined || keyedMethods.has(method))
         ? (call.idempotencyKey ?? randomUUID())
         : undefined
     if (idempotencyHeader && idempotencyKey) headers[idempotencyHeader] = idempotencyKey

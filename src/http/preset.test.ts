@@ -53,7 +53,25 @@ describe('a client made from a provider preset', () => {
     expect(client.name).toBe('shop')
     expect(sent[0]!.url.href).toBe('https://acme.example.com/admin/api/2025-01/products.json')
     expect(sent[0]!.headers).toMatchObject({ 'x-shop-token': 'tok_123', 'x-tenant': 't-1' })
-    expect(sent[0]!.headers['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(sent[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('lets a base URL, a header and the keyed methods be overridden without doubling', async () => {
+    const { sent, transport } = recording()
+    const client = createClient({
+      provider: { ...shop, idempotencyMethods: ['POST', 'PUT'] },
+      baseUrl: 'http://127.0.0.1:9/admin',
+      params: { tenant: 't' }, // no shop: the base URL given needs none
+      headers: { 'X-Tenant': 'override' },
+      transport,
+    })
+    await client.put('/thing', { json: {} })
+    expect(sent[0]!.url.href).toBe('http://127.0.0.1:9/admin/thing')
+    expect(Object.keys(sent[0]!.headers).filter((h) => h.toLowerCase() === 'x-tenant')).toEqual([
+      'x-tenant',
+    ])
+    expect(sent[0]!.headers['x-tenant']).toBe('override')
+    expect(sent[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/)
   })
 
   it('formats bearer, basic and query credentials', async () => {

@@ -33,6 +33,8 @@ export interface ProviderPreset {
   headers?: Readonly<Record<string, string>>
   /** The header that makes a POST safe to retry, when the provider has one. */
   idempotencyHeader?: string
+  /** The methods that get a generated key when the call brings none. Default POST. */
+  idempotencyMethods?: readonly string[]
   /**
    * The documented limits of one connection (one API key, one tenant), for environments that do
    * not set their own. `reportedAs` on a quota names the window the provider's rate-limit
@@ -91,6 +93,8 @@ export function resolvePreset(
   preset: ProviderPreset,
   environment: string = preset.defaultEnvironment,
   params: Readonly<Record<string, string>> = {},
+  /** A base URL given instead of the environment's, whose placeholders then need no params. */
+  baseUrl?: string,
 ): ResolvedPreset {
   const chosen = preset.environments[environment]
   if (!chosen)
@@ -99,15 +103,12 @@ export function resolvePreset(
       `is "${environment}", which ${preset.name} does not have (it has ${Object.keys(preset.environments).join(', ')})`,
     )
   return {
-    baseUrl: fill(
-      chosen.baseUrl,
-      params,
-      `${preset.name}'s ${environment} base URL`,
-      encodeURIComponent,
-    ),
+    baseUrl:
+      baseUrl ??
+      fill(chosen.baseUrl, params, `${preset.name}'s ${environment} base URL`, encodeURIComponent),
     headers: Object.fromEntries(
       Object.entries(preset.headers ?? {}).map(([k, v]) => [
-        k,
+        k.toLowerCase(),
         fill(v, params, `header ${k}`, headerSafe),
       ]),
     ),

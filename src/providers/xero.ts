@@ -7,7 +7,8 @@ const baseUrl = 'https://api.xero.com/api.xro/2.0'
 /**
  * Xero creates records with PUT as well as POST, so a PUT that may have reached Xero (lost
  * connection, timeout, 5xx) is not the safe repeat the default table takes it for. It is
- * repeated only with an idempotency key: pass `idempotencyKey` on Xero PUTs.
+ * repeated only with an idempotency key, which the client gives every PUT (see
+ * `idempotencyMethods`) unless told otherwise.
  */
 const putMayCreate: Rule = {
   reason: 'Xero creates records with PUT: not repeated without an idempotency key',
@@ -32,6 +33,7 @@ export const xero = definePreset({
   headers: { 'xero-tenant-id': '{tenantId}' },
   // Honoured on POST and PUT, 128 characters at most (Xero's OpenAPI definitions).
   idempotencyHeader: 'Idempotency-Key',
+  idempotencyMethods: ['POST', 'PUT'],
   // Per tenant (developer.xero.com/faq/limits); each response reports what is left of each.
   quotas: [
     perWindow('minute', 60, MINUTE, 'minute'),
