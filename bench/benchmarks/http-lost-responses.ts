@@ -31,7 +31,8 @@ const lostResponses: Benchmark = {
   name: 'HTTP client: lost responses on POST',
   what: 'Charges created through a connection that resets after the provider executed the request 30 % of the time (the effect happened, the response is lost): duplicate charges, and calls that still failed.',
   how: `The simulator's stripe profile with a seeded 30 % "reset after executing" fault on POST /v1/charges; ${concurrency} concurrent callers, each charge tagged with its own operation id so the simulator counts duplicate executions. Seamline: \`createClient\` with Stripe's Idempotency-Key header and up to 10 attempts. Peers: the official \`stripe\` SDK with \`maxNetworkRetries: 9\` (it adds its own idempotency keys), and a naive loop (\`p-retry\`, 9 retries, no idempotency key).`,
-  ops: 300,
+  ops: 150,
+  repetitions: 5,
   metrics: [
     { key: 'duplicates', label: 'duplicate charges', better: 'lower' },
     { key: 'failed', label: 'failed calls', better: 'lower' },
