@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../time/index.js'
 import { RateLimitedError } from '../policies/index.js'
-import { createLimiter, type Permit } from './index.js'
+import { createLimiter, type Permit, type QuotaStore, type Taken } from './index.js'
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
 
@@ -265,5 +265,30 @@ describe('limiter', () => {
     expect((await limiter.usage()).second?.limit).toBe(6)
     limiter.observe('second', { limit: 50 }) // the provider raised it: up to the configured cap
     expect((await limiter.usage()).second?.limit).toBe(10)
+  })
+
+  it('gives every unit back when a waiter leaves while a shared store is answering for it', async () => {
+    const answers: ((taken: Taken) => void)[] = []
+    const released: unknown[] = []
+    const store: QuotaStore = {
+      shared: true,
+      take: () => new Promise<Taken>((resolve) => answers.push(resolve)),
+      raise: () => undefined,
+      pause: () => undefined,
+      used: () => [0],
+    }
+    const limiter = createLimiter({
+      quotas: [{ name: 'minute', limit: 10, windowMs: 60_000 }],
+      store: () => store,
+      clock: new FakeClock(),
+    })
+    const controller = new AbortController()
+    const leaving = limiter.acquire({ signal: controller.signal }).catch((e: unknown) => e)
+    controller.abort(new Error('gone'))
+    expect(await leaving).toMatchObject({ message: 'gone' })
+    answers[0]!({ ok: true, release: (actual) => released.push(actual) })
+    await tick()
+    expect(released).toEqual([[0]]) // its window units are settled at nothing
+    expect(limiter.waiting).toBe(0)
   })
 })

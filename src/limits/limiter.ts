@@ -114,6 +114,7 @@ export function createLimiter(options: LimiterOptions) {
   const queue: Waiter[] = []
   let wake: AbortController | undefined
   let taking = false // a shared store's answer is on its way
+  let draining = false
 
   const waitedTooLong = (ms: number): RateLimitedError =>
     new RateLimitedError(1, {
@@ -145,8 +146,8 @@ export function createLimiter(options: LimiterOptions) {
   // Serves the head with the store's answer; false when the head must wait.
   function serve(head: Waiter, taken: Taken): boolean {
     if (queue[0] !== head) {
-      // It left (aborted) while a shared store was answering: give the units back.
-      if (taken.ok) taken.release()
+      // It left (aborted) while a shared store was answering: give every unit back.
+      if (taken.ok) taken.release(head.costs.map(() => 0))
       return true
     }
     if (taken.ok) {
@@ -177,7 +178,17 @@ export function createLimiter(options: LimiterOptions) {
 
   // Serves the queue from the front while the front fits; then sleeps until it might.
   function drain(): void {
-    if (taking) return // the answer on its way drains again
+    // An answer on its way drains again; a waiter leaving inside the loop needs no new loop.
+    if (taking || draining) return
+    draining = true
+    try {
+      serveQueue()
+    } finally {
+      draining = false
+    }
+  }
+
+  function serveQueue(): void {
     wake?.abort(rearmed)
     wake = undefined
     while (queue.length > 0) {
