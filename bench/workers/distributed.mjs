@@ -54,7 +54,7 @@ if (mode === 'seamline') {
   await gate.ready()
   send = () =>
     gate
-      .schedule({ expiration: Math.max(1, stop - Date.now()) }, async () => {
+      .schedule(async () => {
         const response = await request(`${url}/v1/customers`, { dispatcher })
         await response.body.dump()
       })
