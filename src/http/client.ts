@@ -144,12 +144,15 @@ interface Answer {
   body: unknown
 }
 
-const flatHeaders = (headers: TransportResponse['headers']): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(headers)
-      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
-      .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
-  )
+const flatHeaders = (headers: TransportResponse['headers']): Record<string, string> => {
+  const flat: Record<string, string> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined)
+      flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return flat
+}
 
 const codeOf = (error: unknown): string => {
   const code =
