@@ -35,7 +35,9 @@ import {
   type HttpAttempt,
 } from './errors.js'
 import { authorize, resolvePreset, type AuthScheme, type ProviderPreset } from './preset.js'
+import { attemptAbort } from './attempt-abort.js'
 import {
+  takesAttemptAbort,
   undiciTransport,
   type Transport,
   type TransportRequest,
@@ -206,6 +208,8 @@ function tune(limiter: Limiter, answer: Answer, now: number): Record<string, num
   return actual
 }
 
+const absolute = /^[a-z][a-z\d+.-]*:/i
+
 const lowerCased = (
   headers: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> => {
@@ -270,6 +274,7 @@ export function createClient(options: ClientOptions) {
   if (!(Number.isFinite(attemptTimeoutMs) && attemptTimeoutMs >= 0))
     throw invalid('attemptTimeoutMs', `must be a finite number >= 0 (got ${attemptTimeoutMs})`)
   const inner = options.policies?.length ? wrap(...options.policies) : undefined
+  const cheapAbort = !inner && takesAttemptAbort.has(transport)
 
   async function call<T = unknown>(
     method: string,
@@ -277,7 +282,8 @@ export function createClient(options: ClientOptions) {
     call: CallOptions = {},
   ): Promise<HttpResponse<T>> {
     method = method.toUpperCase()
-    const url = new URL(path.replace(/^\/+/, ''), root)
+    // An absolute URL is parsed as it is; a path is appended to the base (cheaper than resolving).
+    const url = absolute.test(path) ? new URL(path) : new URL(root.href + path.replace(/^\/+/, ''))
     if (call.query)
       for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
         url.searchParams.append(k, v)
@@ -315,7 +321,8 @@ export function createClient(options: ClientOptions) {
     ): Promise<Answer & { raw?: TransportResponse }> => {
       const now = clock.now()
       const cut = deadline < now + attemptTimeoutMs
-      const scope = scopeDeadline(
+      // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
+      const scope = (cheapAbort ? attemptAbort : scopeDeadline)(
         parent,
         cut ? deadline : now + attemptTimeoutMs,
         clock,

@@ -24,24 +24,23 @@ export type Transport = (
   signal: AbortSignal,
 ) => Promise<TransportResponse>
 
+/** Transports that take an `attemptAbort` handle in place of an AbortSignal (undici's). */
+export const takesAttemptAbort = new WeakSet<Transport>()
+
 /** The default transport: undici's `request` over a keep-alive dispatcher (the global one unless given). */
 export function undiciTransport(options: { dispatcher?: Dispatcher } = {}): Transport {
-  return async (request, signal) => {
+  const transport: Transport = async (request, signal) => {
+    // Left-out options are undefined rather than absent: undici takes both, and no spread is made.
     const response = await undiciRequest(request.url, {
       method: request.method,
       headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
+      body: request.body,
       signal,
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    })
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: {
-        text: () => response.body.text(),
-        dump: () => response.body.dump(),
-        [Symbol.asyncIterator]: () => response.body[Symbol.asyncIterator](),
-      },
-    }
+      dispatcher: options.dispatcher,
+    } as Parameters<typeof undiciRequest>[1])
+    // undici's body already reads as text, dumps and iterates: it is passed on as it is.
+    return { status: response.statusCode, headers: response.headers, body: response.body }
   }
+  takesAttemptAbort.add(transport)
+  return transport
 }
