@@ -8,7 +8,13 @@ import {
   paginate,
   type ClientOptions,
 } from '../src/http/index.js'
-import { backoff, RateLimitedError, retryBudget, TimeoutError } from '../src/policies/index.js'
+import {
+  backoff,
+  circuitBreaker,
+  RateLimitedError,
+  retryBudget,
+  TimeoutError,
+} from '../src/policies/index.js'
 import { createSimulator } from '../src/simulator/index.js'
 import { createLimiter } from '../src/limits/index.js'
 import { FakeClock } from '../src/time/index.js'
@@ -203,6 +209,20 @@ describe('http client against the simulator', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`^GET ${stripe.url}/v1/customers timed out`),
     )
+  })
+
+  it('ends a hanging attempt at once when the caller aborts, with the caller’s reason', async () => {
+    for (const policies of [[], [circuitBreaker({ consecutiveFailures: 5, clock })]]) {
+      stripe.reset()
+      stripe.setFaults([{ route: 'GET /v1/customers', probability: 1, fault: { kind: 'hang' } }])
+      const controller = new AbortController()
+      const call = stripeClient({ policies }).get('/v1/customers', { signal: controller.signal })
+      const outcome = call.catch((e: unknown) => e)
+      while (stripe.stats().total.requests === 0) await new Promise((r) => setTimeout(r, 1))
+      const reason = new Error('user went away')
+      controller.abort(reason)
+      expect(await outcome).toBe(reason) // no clock moved: the abort alone ended it
+    }
   })
 
   it('throws HttpStatusError with the body and history for a status it will not retry', async () => {
