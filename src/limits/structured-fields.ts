@@ -39,12 +39,7 @@ export function parseList(text: string): Member[] | undefined {
     const members: Member[] = []
     while (!reader.done()) {
       members.push(itemOrInnerList(reader))
-      reader.skipOws()
-      if (reader.done()) break
-      reader.expect(',')
-      reader.skipOws()
-      // A trailing comma is not allowed.
-      if (reader.done()) throw invalid
+      if (!separated(reader)) break
     }
     return members
   })
@@ -69,17 +64,24 @@ export function parseDictionary(text: string): Map<string, Member> | undefined {
       }
       // A repeated key keeps its last value (§4.2.2).
       members.set(name, member)
-      reader.skipOws()
-      if (reader.done()) break
-      reader.expect(',')
-      reader.skipOws()
-      if (reader.done()) throw invalid
+      if (!separated(reader)) break
     }
     return members
   })
 }
 
 const invalid = new Error('not a structured field')
+
+// After a list or dictionary member: false at the end, else past the comma before the next one
+// (a trailing comma is not allowed).
+function separated(reader: Reader): boolean {
+  reader.skipOws()
+  if (reader.done()) return false
+  reader.expect(',')
+  reader.skipOws()
+  if (reader.done()) throw invalid
+  return true
+}
 
 class Reader {
   #text: string
