@@ -322,7 +322,7 @@ export function createClient(options: ClientOptions) {
       const now = clock.now()
       const cut = deadline < now + attemptTimeoutMs
       // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
-      const scope = (cheapAbort ? attemptAbort : scopeDeadline)(
+      const scope = scopeDeadline(
         parent,
         cut ? deadline : now + attemptTimeoutMs,
         clock,
@@ -334,6 +334,7 @@ export function createClient(options: ClientOptions) {
               ? `reached the deadline set around it, before its own ${attemptTimeoutMs} ms`
               : `took longer than ${attemptTimeoutMs} ms`,
           }),
+        cheapAbort ? attemptAbort() : new AbortController(),
       )
       try {
         return await Promise.race([exchange(request, scope.signal), scope.stopped])

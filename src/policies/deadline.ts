@@ -28,19 +28,26 @@ export interface DeadlineScope {
 
 const ignore = (): void => undefined
 
+/** What a scope aborts: an AbortController, or anything shaped like one. */
+export interface Abortable {
+  readonly signal: AbortSignal
+  abort(reason: unknown): void
+}
+
 /**
  * A child of `parent` that carries the deadline `at` (or the parent's own, whichever is
  * sooner) and aborts with the parent. With `reason`, it also aborts with `reason()` when the
  * deadline comes; without, it only marks the deadline, for callers that bound every wait and
  * every attempt by it themselves (one timer per attempt instead of one more per call).
+ * `controller` is what it aborts (default a new AbortController).
  */
 export function scopeDeadline(
   parent: AbortSignal | undefined,
   at: number,
   clock: Clock,
   reason?: () => unknown,
+  controller: Abortable = new AbortController(),
 ): DeadlineScope {
-  const controller = new AbortController()
   const inherited = deadlineOf(parent)
   const effective = inherited === undefined ? at : Math.min(at, inherited)
   deadlines.set(controller.signal, effective)

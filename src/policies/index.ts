@@ -9,7 +9,13 @@ export {
   type Send,
   type Work,
 } from './policy.js'
-export { deadlineOf, remainingMs, scopeDeadline, type DeadlineScope } from './deadline.js'
+export {
+  deadlineOf,
+  remainingMs,
+  scopeDeadline,
+  type Abortable,
+  type DeadlineScope,
+} from './deadline.js'
 export {
   BulkheadFullError,
   CircuitOpenError,
