@@ -89,7 +89,8 @@ export function redisQuotaStore(options: RedisQuotaStoreOptions): QuotaStoreFact
         throw error
       }
     }
-    // What Redis could not do is done on this process's count instead: a limit still holds.
+    // Releases, reports and pauses are sent without waiting; reports and pauses also go to this
+    // process's own count first, so a limit still holds while Redis does not answer.
     const quietly = (work: Promise<unknown>): void => void work.catch(() => undefined)
 
     const store: QuotaStore = {
