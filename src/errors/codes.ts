@@ -29,6 +29,16 @@ export const errorCodes = {
     'A call failed without a response (connection refused, reset, DNS…) on its last attempt; `attempts` holds the history and `cause` the network error.',
   SEAM_ERR_MALFORMED_RESPONSE:
     'A successful response said it was JSON but its body did not parse; it is retried when the call is safe to repeat.',
+  SEAM_ERR_JOB_CONFLICT:
+    'A job was enqueued with a key that a pending or running job of the same name holds (under `unique: "reject"`, or `"replace"` while that job runs); nothing of the enqueue was written.',
+  SEAM_ERR_JOB_NOT_FOUND:
+    'No job has the id given, or the job is not in the state the operation needs (a replay or discard needs a dead letter).',
+  SEAM_ERR_JOB_LEASE_LOST:
+    "A job's lease expired and passed to another worker before this one settled it; the settlement was refused (inside a caller's transaction: roll it back) and the other worker runs the job.",
+  SEAM_ERR_STORE_MIGRATION:
+    'The database cannot be brought to the schema this version needs: a migration failed (and was rolled back), or a newer version of Seamline already migrated it further.',
+  SEAM_ERR_STORE_TRANSACTION:
+    "A caller's transaction handle was not one the store can write through (the wrong driver, or no transaction open on it).",
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,0 +1,5 @@
+export type * from './job-types.js'
+export { jobStates, deadReasons } from './job-types.js'
+export type * from './other-types.js'
+export type { Store, Dialect } from './store.js'
+export { sqliteStore, type SqliteStoreOptions } from './sqlite/store.js'

@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3'
+
+export type SqliteDatabase = Database.Database
+
+export interface SqliteOptions {
+  /** The database file; `:memory:` for a private in-memory database. */
+  path: string
+  /**
+   * `full` (the default) syncs the write-ahead log on every commit, so a committed job survives a
+   * power loss. `normal` syncs only at checkpoints: faster, and still safe against a process crash,
+   * but the last commits may be lost if the machine itself goes down.
+   */
+  synchronous?: 'full' | 'normal'
+  /** How long a write waits for another process's lock before failing. Default 5 s. */
+  busyTimeoutMs?: number
+}
+
+/** Opens a connection in WAL mode with the durability asked for (SQLite's build default is NORMAL). */
+export function openSqlite(options: SqliteOptions): SqliteDatabase {
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 })
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+  db.pragma('foreign_keys = ON')
+  return db
+}

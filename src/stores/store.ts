@@ -1,0 +1,22 @@
+import type { JobStore } from './job-types.js'
+import type { IdempotencyStore, InboxStore, LeaseStore } from './other-types.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+/** Everything Seamline keeps, on one database. Both dialects pass the same conformance suite. */
+export interface Store {
+  readonly dialect: Dialect
+  readonly jobs: JobStore
+  readonly inbox: InboxStore
+  readonly idempotency: IdempotencyStore
+  readonly leases: LeaseStore
+  /**
+   * Calls `listener` with job names soon after jobs of those names were enqueued: at once for
+   * enqueues through this store, and (PostgreSQL) through `LISTEN`/`NOTIFY` from any process.
+   * `*` means "any name". Returns the function that unsubscribes.
+   */
+  onJobsEnqueued(listener: (names: readonly string[]) => void): () => void
+  /** Applies the migrations not yet applied; returns their versions. */
+  migrate(): Promise<number[]>
+  close(): Promise<void>
+}
