@@ -432,7 +432,12 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect(await store.jobs.count({ name, since: 2_001 })).toBe(0)
         const page = await store.jobs.list({ name, state: 'dead', limit: 2 })
         expect(page.map((j) => j.payload)).toEqual([0, 1])
-        const next = await store.jobs.list({ name, state: 'dead', limit: 10, afterId: page[1]?.id })
+        const next = await store.jobs.list({
+          name,
+          state: 'dead',
+          limit: 10,
+          afterId: page[1]?.id ?? '',
+        })
         expect(next.map((j) => j.payload)).toEqual([2, 3, 4])
       })
 
