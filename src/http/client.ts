@@ -17,6 +17,7 @@ import {
   RateLimitedError,
   retry,
   scopeDeadline,
+  settle,
   retryBudget,
   RetriesExhaustedError,
   TimeoutError,
@@ -25,6 +26,7 @@ import {
   type Policy,
   type RetryDecision,
   type RetryOptions,
+  type RetryPolicy,
 } from '../policies/index.js'
 import { systemClock, type Clock } from '../time/index.js'
 import { encodeForm, type FormInput } from './encode.js'
@@ -270,6 +272,8 @@ export function createClient(options: ClientOptions) {
   const retryOptions = options.retry === false ? { maxAttempts: 1 } : { ...options.retry }
   // One budget per client unless the caller shares one across clients.
   const budget = retryOptions.budget ?? retryBudget({ clock })
+  // A call makes its retry policy only to retry: bad retry options fail here, not on a retry.
+  retry({ ...retryOptions, budget, clock, name })
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000
   if (!(Number.isFinite(attemptTimeoutMs) && attemptTimeoutMs >= 0))
     throw invalid('attemptTimeoutMs', `must be a finite number >= 0 (got ${attemptTimeoutMs})`)
@@ -444,30 +448,49 @@ export function createClient(options: ClientOptions) {
         : { retry: true, reason: verdict.reason, afterMs }
     }
 
-    const retrying = retry({ ...retryOptions, budget, judge, clock, name })
     let gaveUp = ''
-    retrying.events.on('retry:gave-up', (e) => (gaveUp = e.reason))
-    retrying.events.on('retry:scheduled', (e) => {
-      const last = attempts.at(-1)
-      if (last) last.waitMs = e.waitMs
-      events.emit('http:retry', {
-        client: name,
-        method,
-        url: target,
-        attempt: e.attempt,
-        waitMs: e.waitMs,
-        reason: e.reason,
+    // The retry policy is made for the call only when its first attempt is to be retried.
+    const retrying = (): RetryPolicy => {
+      const policy = retry({ ...retryOptions, budget, judge, clock, name })
+      policy.events.on('retry:gave-up', (e) => (gaveUp = e.reason))
+      policy.events.on('retry:scheduled', (e) => {
+        const last = attempts.at(-1)
+        if (last) last.waitMs = e.waitMs
+        events.emit('http:retry', {
+          client: name,
+          method,
+          url: target,
+          attempt: e.attempt,
+          waitMs: e.waitMs,
+          reason: e.reason,
+        })
       })
-    })
+      return policy
+    }
+    // The first attempt is made as the retry policy's `execute` would make it, without the loop.
+    const tryThenRetry = async (): Promise<Answer & { raw?: TransportResponse }> => {
+      call.signal?.throwIfAborted()
+      budget.recordRequest()
+      const outcome = await settle(attempt(1))
+      call.signal?.throwIfAborted()
+      const decision = judge(outcome)
+      if (decision.retry)
+        return retrying().resume(
+          { outcome, decision },
+          (_, { attempt: n }) => attempt(n),
+          call.signal,
+          { deadline },
+        )
+      if (outcome.ok) return outcome.value
+      throw outcome.error
+    }
     // `after 3 attempts`, and why it stopped when that was not simply running out of attempts.
     const describe = (n: number): string =>
       `after ${n} attempt${n === 1 ? '' : 's'}${gaveUp && gaveUp !== 'no attempts left' ? ` (${gaveUp})` : ''}`
 
     let answer: Answer & { raw?: TransportResponse }
     try {
-      answer = await retrying.execute((_, { attempt: n }) => attempt(n), call.signal, {
-        deadline,
-      })
+      answer = await tryThenRetry()
     } catch (error) {
       if (call.signal?.aborted && error === call.signal.reason) throw error
       const where = { operation: method, target }

@@ -38,6 +38,7 @@ export {
 export {
   retry,
   type AttemptContext,
+  type Judged,
   type RetryDecision,
   type RetryEvents,
   type RetryOptions,

@@ -75,6 +75,38 @@ describe('retry', () => {
     expect(gaveUp).toEqual(['no attempts left'])
   })
 
+  it('goes on from a first attempt the caller made and judged, as execute would have', async () => {
+    const clock = new FakeClock({ now: 0 })
+    const policy = retry({ maxAttempts: 3, backoff: fixedWaits(100), clock, name: 'charge' })
+    const scheduled: number[] = []
+    policy.events.on('retry:scheduled', (e) => scheduled.push(e.attempt))
+    const seen: number[] = []
+    const error = await run(
+      clock,
+      policy.resume(
+        {
+          outcome: { ok: false, error: new Error('first') },
+          decision: { retry: true, reason: 'threw Error' },
+        },
+        async (_signal, { attempt }) => {
+          seen.push(attempt)
+          throw new Error(`attempt ${attempt}`)
+        },
+      ),
+    ).catch((e: unknown) => e)
+    expect(seen).toEqual([2, 3])
+    expect(scheduled).toEqual([1, 2])
+    expect((error as RetriesExhaustedError).attempts.map((a) => a.attempt)).toEqual([1, 2, 3])
+    expect((error as Error).message).toBe(
+      'run charge failed after 3 attempts (no attempts left): threw Error',
+    )
+    const final = await policy.resume(
+      { outcome: { ok: true, value: 'done' }, decision: { retry: false, reason: 'ok' } },
+      async () => 'never run',
+    )
+    expect(final).toBe('done')
+  })
+
   it('returns a value judged retryable once attempts run out, so the caller can read it', async () => {
     const clock = new FakeClock({ now: 0 })
     const judge = (o: { ok: boolean; value?: unknown }): RetryDecision =>

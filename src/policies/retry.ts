@@ -57,6 +57,12 @@ function describe(error: unknown): string {
     : String(error)
 }
 
+/** An attempt's outcome and the judge's decision on it. */
+export interface Judged<T> {
+  outcome: Outcome<T>
+  decision: RetryDecision
+}
+
 /** A `Policy` whose work also learns which attempt it is and what came before. */
 export interface RetryPolicy extends Policy<RetryEvents> {
   /**
@@ -64,6 +70,17 @@ export interface RetryPolicy extends Policy<RetryEvents> {
    * that tracks its own deadline rather than making a signal to carry it.
    */
   execute<T>(work: RetryWork<T>, signal?: AbortSignal, run?: { deadline?: number }): Promise<T>
+  /**
+   * Goes on from a first attempt the caller made and judged itself, as `execute` would have:
+   * for a caller that tries once without the loop and enters it only to retry. Like `execute`,
+   * the caller checks `signal` before and after that attempt, and counts the call in the budget.
+   */
+  resume<T>(
+    first: Judged<T>,
+    work: RetryWork<T>,
+    signal?: AbortSignal,
+    run?: { deadline?: number },
+  ): Promise<T>
 }
 
 /**
@@ -95,11 +112,22 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     signal.throwIfAborted()
     options.budget?.recordRequest()
     const history: AttemptRecord[] = []
+    const outcome = await settle(work(signal, { attempt: 1, history }))
+    signal.throwIfAborted()
+    return goOn({ outcome, decision: judge(outcome, 1) }, work, signal, run, history)
+  }
+
+  // The loop after each judged attempt: finish, give up, or wait and make the next one.
+  async function goOn<T>(
+    first: Judged<T>,
+    work: RetryWork<T>,
+    signal: AbortSignal,
+    run: { deadline?: number },
+    history: AttemptRecord[],
+  ): Promise<T> {
+    let { outcome, decision } = first
     let previousWait = 0
     for (let attempt = 1; ; attempt++) {
-      const outcome = await settle(work(signal, { attempt, history }))
-      signal.throwIfAborted()
-      const decision = judge(outcome, attempt)
       const finish = (why: string): T => {
         history.push({ attempt, returned: outcome.ok, reason: decision.reason, waitMs: 0 })
         if (!decision.retry) {
@@ -139,8 +167,19 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
       events.emit('retry:scheduled', { name, attempt, waitMs: wait, reason: decision.reason })
       await clock.sleep(wait, signal)
       previousWait = wait
+      const next = attempt + 1
+      outcome = await settle(work(signal, { attempt: next, history }))
+      signal.throwIfAborted()
+      decision = judge(outcome, next)
     }
   }
 
-  return { events, execute }
+  const resume = <T>(
+    first: Judged<T>,
+    work: RetryWork<T>,
+    signal: AbortSignal = never,
+    run: { deadline?: number } = {},
+  ): Promise<T> => goOn(first, work, signal, run, [])
+
+  return { events, execute, resume }
 }
