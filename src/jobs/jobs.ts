@@ -1,0 +1,161 @@
+import { createEmitter, type Events } from '../events/index.js'
+import { SeamlineError } from '../errors/index.js'
+import type { EnqueueResult, Store } from '../stores/index.js'
+import { systemClock, type Clock } from '../time/index.js'
+import type { ClientSource, PgConnection, SqliteConnection } from './context.js'
+import { deadLetters, type DeadLetters } from './dead-letters.js'
+import type { JobEvents } from './events.js'
+import {
+  checkBackoff,
+  newJob,
+  type EnqueueOptions,
+  type JobDefaults,
+  type JobDefinitionOptions,
+  type PayloadOf,
+} from './options.js'
+import {
+  startWorker,
+  type Definition,
+  type JobHandler,
+  type Worker,
+  type WorkerOptions,
+} from './worker.js'
+
+export interface JobsOptions {
+  store: Store
+  clock?: Clock
+  /** The clients handlers reach through `ctx.client(provider)`. */
+  clients?: ClientSource
+  /** Defaults for every job this instance enqueues; a definition or an enqueue overrides them. */
+  defaults?: JobDefaults
+  worker?: WorkerOptions
+}
+
+export interface EnqueueItem<Name extends string = string> {
+  name: Name
+  payload: PayloadOf<Name>
+  options?: EnqueueOptions
+}
+
+export interface Jobs {
+  readonly events: Events<JobEvents>
+  readonly deadLetters: DeadLetters
+  /** Registers the handler of a job name; `start()` runs the names defined here. */
+  define<Name extends string>(
+    name: Name,
+    handler: JobHandler<PayloadOf<Name>>,
+    options?: JobDefinitionOptions<PayloadOf<Name>>,
+  ): void
+  enqueue<Name extends string>(
+    name: Name,
+    payload: PayloadOf<Name>,
+    options?: EnqueueOptions,
+  ): Promise<EnqueueResult>
+  /** Enqueues all or none. */
+  enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueueResult[]>
+  /**
+   * Enqueues in your open transaction, so the job exists if and only if your writes commit. On
+   * SQLite pass a better-sqlite3 connection to the same file inside `db.transaction(…)`: the
+   * insert happens (or throws) at once. On PostgreSQL pass a `pg` client after `BEGIN`, and await.
+   */
+  enqueueInTx<Name extends string>(
+    tx: SqliteConnection,
+    name: Name,
+    payload: PayloadOf<Name>,
+    options?: EnqueueOptions,
+  ): EnqueueResult
+  enqueueInTx<Name extends string>(
+    tx: PgConnection,
+    name: Name,
+    payload: PayloadOf<Name>,
+    options?: EnqueueOptions,
+  ): Promise<EnqueueResult>
+  enqueueManyInTx(tx: SqliteConnection, items: readonly EnqueueItem[]): EnqueueResult[]
+  enqueueManyInTx(tx: PgConnection, items: readonly EnqueueItem[]): Promise<EnqueueResult[]>
+  /** Starts working the defined jobs in this process. */
+  start(): void
+  /** Stops the worker gracefully (see `Worker.stop`). */
+  stop(options?: { timeoutMs?: number }): Promise<void>
+}
+
+export function createJobs(options: JobsOptions): Jobs {
+  const { store } = options
+  const clock = options.clock ?? systemClock
+  const events = createEmitter<JobEvents>()
+  const definitions = new Map<string, Definition & { options: JobDefinitionOptions<never> }>()
+  const defaults: JobDefaults = options.defaults ?? {}
+  checkBackoff('createJobs', defaults.backoff)
+  let worker: Worker | undefined
+
+  const build = (items: readonly EnqueueItem[]) => {
+    const now = clock.now()
+    return items.map((item) =>
+      newJob(
+        item.name,
+        item.payload,
+        item.options ?? {},
+        definitions.get(item.name)?.options as JobDefinitionOptions<unknown> | undefined,
+        defaults,
+        now,
+      ),
+    )
+  }
+  const first = (results: EnqueueResult[]): EnqueueResult => results[0] as EnqueueResult
+  const enqueueManyInTx = (tx: unknown, items: readonly EnqueueItem[]) =>
+    store.jobs.enqueueInTx(tx, build(items), clock.now()) as EnqueueResult[] &
+      Promise<EnqueueResult[]>
+
+  return {
+    events,
+    deadLetters: deadLetters(store, clock),
+    define(name, handler, definition = {}) {
+      if (worker) {
+        throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+          operation: 'define',
+          target: name,
+          reason: 'came after start(); define every job before starting the worker',
+        })
+      }
+      if (definition.timeoutMs !== undefined && !(definition.timeoutMs > 0)) {
+        throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+          operation: `define ${name}`,
+          target: 'timeoutMs',
+          reason: `must be > 0 (got ${String(definition.timeoutMs)})`,
+        })
+      }
+      checkBackoff(`define ${name}`, definition.backoff)
+      definitions.set(name, {
+        handler: handler,
+        timeoutMs: definition.timeoutMs,
+        options: definition,
+      })
+    },
+    async enqueue(name, payload, enqueueOptions = {}) {
+      return first(
+        await store.jobs.enqueue(build([{ name, payload, options: enqueueOptions }]), clock.now()),
+      )
+    },
+    enqueueMany: (items) => store.jobs.enqueue(build(items), clock.now()),
+    enqueueInTx(tx: unknown, name: string, payload: unknown, enqueueOptions: EnqueueOptions = {}) {
+      const results: EnqueueResult[] | Promise<EnqueueResult[]> = enqueueManyInTx(tx, [
+        { name, payload, options: enqueueOptions },
+      ])
+      return (Array.isArray(results) ? first(results) : results.then(first)) as EnqueueResult &
+        Promise<EnqueueResult>
+    },
+    enqueueManyInTx,
+    start() {
+      worker ??= startWorker({
+        store,
+        clock,
+        definitions,
+        events,
+        clients: options.clients,
+        options: options.worker ?? {},
+      })
+    },
+    async stop(stopOptions) {
+      await worker?.stop(stopOptions)
+    },
+  }
+}

@@ -1,0 +1,335 @@
+import { hostname } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import type { Emitter } from '../events/index.js'
+import type { Clock } from '../time/index.js'
+import type { JobOutcome, JobRecord, Store } from '../stores/index.js'
+import { jobContext, type ClientSource, type JobContext } from './context.js'
+import type { JobEvents } from './events.js'
+import { outcomeOfError, outcomeOfResult } from './settle.js'
+
+export type JobHandler<P = unknown> = (payload: P, ctx: JobContext) => unknown
+
+export interface Definition {
+  handler: JobHandler<never>
+  timeoutMs: number | undefined
+}
+
+export interface WorkerOptions {
+  /** Jobs run at once by this process. Default 10. */
+  concurrency?: number
+  /** How long a claim is valid without renewal. Default 30 s. */
+  leaseMs?: number
+  /** How often held leases are renewed, off the handlers' path. Default a third of the lease. */
+  heartbeatMs?: number
+  /** How often expired leases are looked for. Default 5 s: a crashed worker's jobs run again within lease + sweep. */
+  sweepMs?: number
+  /** Longest wait between looks for due jobs, for jobs no notification announces. Default 1 s. */
+  pollMs?: number
+  /** Backoff of a rescued job: min(cap, base × 2^rescues). Default 1 s and 60 s. */
+  rescueBackoff?: { baseMs: number; capMs: number }
+}
+
+export interface WorkerParts {
+  store: Store
+  clock: Clock
+  definitions: ReadonlyMap<string, Definition>
+  events: Emitter<JobEvents>
+  clients: ClientSource | undefined
+  options: WorkerOptions
+}
+
+export interface Worker {
+  readonly owner: string
+  /** Jobs running now. */
+  readonly running: number
+  /**
+   * Stops claiming, waits up to `timeoutMs` (default 10 s) for running jobs, then aborts the
+   * rest and releases them to run again elsewhere, without spending an attempt.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>
+}
+
+interface Running {
+  job: JobRecord
+  controller: AbortController
+  startedAt: number
+  completedInTx: boolean
+}
+
+class ShutdownError extends Error {
+  override readonly name = 'ShutdownError'
+}
+
+export function startWorker({
+  store,
+  clock,
+  definitions,
+  events,
+  clients,
+  options,
+}: WorkerParts): Worker {
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  const concurrency = options.concurrency ?? 10
+  const leaseMs = options.leaseMs ?? 30_000
+  const heartbeatMs = options.heartbeatMs ?? Math.floor(leaseMs / 3)
+  const sweepMs = options.sweepMs ?? 5_000
+  const pollMs = options.pollMs ?? 1_000
+  const rescueBackoff = options.rescueBackoff ?? { baseMs: 1_000, capMs: 60_000 }
+  const names = [...definitions.keys()]
+
+  const running = new Map<string, Running>()
+  let outcomes: { outcome: JobOutcome; name: string; entry: Running }[] = []
+  let stopping = false
+  let cycling: Promise<void> | undefined
+  let again = false
+  let pumpQueued = false
+  let cancelIdle: (() => void) | undefined
+  const drainedWaiters = new Set<() => void>()
+
+  const report = (operation: string, error: unknown): void =>
+    events.emit('worker:error', { operation, error })
+
+  // Completions in the same turn share one store cycle.
+  const pumpSoon = (): void => {
+    if (pumpQueued) return
+    pumpQueued = true
+    setImmediate(() => {
+      pumpQueued = false
+      pump()
+    })
+  }
+
+  const quiet = async (): Promise<void> => {
+    while (cycling !== undefined) await cycling
+  }
+
+  function pump(): void {
+    if (cycling) {
+      again = true
+      return
+    }
+    cycling = cycleUntilIdle().finally(() => (cycling = undefined))
+  }
+
+  async function cycleUntilIdle(): Promise<void> {
+    let idle = false
+    do {
+      again = false
+      const free = stopping ? 0 : concurrency - running.size
+      const settling = outcomes
+      outcomes = []
+      if (settling.length === 0 && free === 0) break
+      const now = clock.now()
+      try {
+        const result = await store.jobs.cycle({
+          now,
+          settle: settling.map((s) => s.outcome),
+          ...(free > 0 && { claim: { names, owner, limit: free, leaseMs } }),
+        })
+        settling.forEach((s, i) =>
+          announce(s.outcome, s.name, s.entry, result.settled[i] ?? false, now),
+        )
+        for (const job of result.claimed) run(job)
+        idle = free > 0 && result.claimed.length < free
+      } catch (error) {
+        outcomes = settling.concat(outcomes)
+        report('cycle', error)
+        idle = true
+      }
+    } while (again || (!idle && !stopping && running.size < concurrency))
+    if (idle && !stopping) await armIdleTimer()
+    if (running.size === 0 && outcomes.length === 0) for (const resolve of drainedWaiters) resolve()
+  }
+
+  // Wakes at the next due job or after pollMs, whichever is first.
+  async function armIdleTimer(): Promise<void> {
+    cancelIdle?.()
+    let wait = pollMs
+    try {
+      const next = await store.jobs.nextRunAt(names)
+      if (next !== null) wait = Math.min(pollMs, Math.max(0, next - clock.now()))
+    } catch (error) {
+      report('nextRunAt', error)
+    }
+    if (stopping) return
+    cancelIdle = clock.after(wait, () => {
+      cancelIdle = undefined
+      pump()
+    })
+  }
+
+  function announce(
+    outcome: JobOutcome,
+    name: string,
+    entry: Running,
+    settled: boolean,
+    now: number,
+  ): void {
+    const id = outcome.id
+    if (!settled) {
+      if (!entry.completedInTx) events.emit('job:lease-lost', { id, name })
+      return
+    }
+    switch (outcome.kind) {
+      case 'completed':
+        return events.emit('job:completed', { id, name, durationMs: now - entry.startedAt })
+      case 'failed':
+        return events.emit('job:failed', {
+          id,
+          name,
+          attempt: entry.job.attempts + 1,
+          error: outcome.error,
+          runAt: outcome.runAt,
+        })
+      case 'dead':
+        return events.emit('job:dead', { id, name, reason: outcome.reason, error: outcome.error })
+      case 'snoozed':
+        return events.emit('job:snoozed', { id, name, runAt: outcome.runAt })
+      case 'released':
+        return
+    }
+  }
+
+  function run(job: JobRecord): void {
+    const definition = definitions.get(job.name)
+    const entry: Running = {
+      job,
+      controller: new AbortController(),
+      startedAt: clock.now(),
+      completedInTx: false,
+    }
+    running.set(job.id, entry)
+    events.emit('job:started', {
+      id: job.id,
+      name: job.name,
+      attempt: job.attempts + 1,
+      delivery: job.deliveries,
+    })
+    const timeoutMs = definition?.timeoutMs
+    const cancelTimeout =
+      timeoutMs === undefined
+        ? undefined
+        : clock.after(timeoutMs, () =>
+            entry.controller.abort(
+              new Error(`job ${job.id} ran past its timeoutMs (${timeoutMs})`),
+            ),
+          )
+    const ctx = jobContext({
+      job,
+      signal: entry.controller.signal,
+      store,
+      clients,
+      now: () => clock.now(),
+      completed: () => (entry.completedInTx = true),
+    })
+    void (async () => {
+      let outcome: JobOutcome
+      try {
+        if (!definition) throw new Error(`no handler is defined for ${job.name}`)
+        const result: unknown = await (definition.handler as JobHandler)(job.payload, ctx)
+        outcome = outcomeOfResult(job, result, clock.now())
+      } catch (error) {
+        outcome = outcomeOfError(job, error, clock.now())
+      }
+      cancelTimeout?.()
+      // Released at shutdown: the job is someone else's now.
+      if (running.get(job.id) !== entry) return
+      running.delete(job.id)
+      outcomes.push({ outcome, name: job.name, entry })
+      pumpSoon()
+    })()
+  }
+
+  const heartbeat = every(clock, heartbeatMs, 'heartbeat', report, async () => {
+    if (running.size > 0) await store.jobs.heartbeat(owner, clock.now(), leaseMs)
+  })
+
+  const sweeper = every(clock, sweepMs, 'rescue', report, async () => {
+    const { requeued, dead } = await store.jobs.rescue({ now: clock.now(), ...rescueBackoff })
+    for (const job of requeued) {
+      events.emit('job:rescued', { id: job.id, name: job.name, rescues: job.rescues, dead: false })
+    }
+    for (const job of dead) {
+      events.emit('job:rescued', { id: job.id, name: job.name, rescues: job.rescues, dead: true })
+      events.emit('job:dead', {
+        id: job.id,
+        name: job.name,
+        reason: 'worker_lost',
+        error: job.lastError ?? { name: 'LeaseExpiredError', message: 'lease expired' },
+      })
+    }
+    if (requeued.length > 0) pump()
+  })
+
+  const unsubscribe = store.onJobsEnqueued((enqueued) => {
+    if (enqueued.includes('*') || enqueued.some((name) => definitions.has(name))) pumpSoon()
+  })
+
+  pump()
+
+  return {
+    owner,
+    get running() {
+      return running.size
+    },
+    async stop({ timeoutMs = 10_000 } = {}) {
+      if (stopping) return
+      stopping = true
+      cancelIdle?.()
+      unsubscribe()
+      if (running.size > 0 || outcomes.length > 0) {
+        const drained = new Promise<void>((resolve) => drainedWaiters.add(resolve))
+        const controller = new AbortController()
+        await Promise.race([
+          drained,
+          clock.sleep(timeoutMs, controller.signal).catch(() => undefined),
+        ])
+        controller.abort()
+      }
+      for (const entry of running.values()) {
+        entry.controller.abort(new ShutdownError('the worker is shutting down'))
+        outcomes.push({
+          outcome: { id: entry.job.id, delivery: entry.job.deliveries, kind: 'released' },
+          name: entry.job.name,
+          entry,
+        })
+      }
+      running.clear()
+      await quiet()
+      if (outcomes.length > 0) {
+        pump()
+        await quiet()
+      }
+      heartbeat.stop()
+      sweeper.stop()
+    },
+  }
+}
+
+/** Runs `task` every `ms` on `clock`, one run at a time, until stopped. */
+function every(
+  clock: Clock,
+  ms: number,
+  operation: string,
+  report: (operation: string, error: unknown) => void,
+  task: () => Promise<void>,
+): { stop(): void } {
+  let cancel: (() => void) | undefined
+  let stopped = false
+  const arm = (): void => {
+    cancel = clock.after(ms, () => {
+      task()
+        .catch((error: unknown) => report(operation, error))
+        .finally(() => {
+          if (!stopped) arm()
+        })
+    })
+  }
+  arm()
+  return {
+    stop() {
+      stopped = true
+      cancel?.()
+    },
+  }
+}
