@@ -23,8 +23,12 @@ afterEach(async () => {
 let names = 0
 const uniqueName = (): string => `job-${++names}`
 
-function setup(options: Partial<JobsOptions> = {}): { clock: FakeClock; store: Store; jobs: Jobs } {
-  const clock = new FakeClock()
+function setup(options: Partial<JobsOptions> & { clock?: FakeClock } = {}): {
+  clock: FakeClock
+  store: Store
+  jobs: Jobs
+} {
+  const clock = options.clock ?? new FakeClock()
   const store = options.store ?? sqliteStore({ path })
   const jobs = createJobs({ clock, ...options, store })
   cleanups.push(async () => {
@@ -331,6 +335,56 @@ describe('jobs', () => {
     await expect(jobs.enqueue('x', {}, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts/)
     await expect(jobs.enqueue('', {})).rejects.toThrow(/name/)
     await expect(jobs.enqueue('x', {}, { runAt: new Date('nope') })).rejects.toThrow(/runAt/)
+  })
+})
+
+describe('schedules', () => {
+  it('enqueues one job per slot however many processes run the schedule', async () => {
+    const clock = new FakeClock({ now: Date.UTC(2026, 2, 4, 10, 0, 30) })
+    const name = uniqueName()
+    const runs: number[] = []
+    const processes = [setup({ clock }), setup({ clock }), setup({ clock })]
+    for (const { jobs } of processes) {
+      jobs.define(name, (payload: unknown) => void runs.push((payload as { slot: number }).slot))
+      jobs.schedule(`every-minute-${name}`, { everyMs: 60_000, job: name, payload: { slot: 1 } })
+      jobs.start()
+    }
+    // The slot that began at 10:00 fires once at start, then 10:01 … 10:05.
+    for (let minute = 0; minute < 5; minute++) await clock.advance(60_000)
+    await until(() => runs.length === 6, clock, 10)
+    const { store } = processes[0] as { store: Store }
+    expect(await store.jobs.count({ name })).toBe(6)
+    const created = (await store.jobs.list({ name })).map((j) => new Date(j.runAt).toISOString())
+    expect(created).toEqual([
+      '2026-03-04T10:00:00.000Z',
+      '2026-03-04T10:01:00.000Z',
+      '2026-03-04T10:02:00.000Z',
+      '2026-03-04T10:03:00.000Z',
+      '2026-03-04T10:04:00.000Z',
+      '2026-03-04T10:05:00.000Z',
+    ])
+  })
+
+  it('skips a missed slot when asked', async () => {
+    const { jobs, store, clock } = setup({
+      clock: new FakeClock({ now: Date.UTC(2026, 2, 4, 10, 0, 30) }),
+    })
+    const name = uniqueName()
+    jobs.schedule(`skip-${name}`, { everyMs: 60_000, job: name, missed: 'skip' })
+    jobs.start()
+    await clock.advance(1_000)
+    expect(await store.jobs.count({ name })).toBe(0)
+    await clock.advance(60_000)
+    await until(async () => (await store.jobs.count({ name })) === 1)
+  })
+
+  it('refuses a bad schedule, naming what is wrong', () => {
+    const { jobs } = setup()
+    expect(() => jobs.schedule('bad', { cron: '61 * * * *', job: 'x' })).toThrow(/minute/)
+    expect(() => jobs.schedule('both', { cron: '* * * * *', everyMs: 60_000, job: 'x' })).toThrow(
+      /not both/,
+    )
+    expect(() => jobs.schedule('fast', { everyMs: 10, job: 'x' })).toThrow(/everyMs/)
   })
 })
 

@@ -25,6 +25,8 @@ export type {
 } from './options.js'
 export { PermanentError, retryAfter, isRetryAfter, type RetryAfter } from './outcomes.js'
 export type { JobHandler, WorkerOptions } from './worker.js'
+export type { ScheduleOptions } from './schedules.js'
+export { parseCron, type Cron } from './cron.js'
 export {
   sqliteStore,
   type Store,

@@ -1,10 +1,11 @@
 import { createEmitter, type Events } from '../events/index.js'
 import { SeamlineError } from '../errors/index.js'
-import type { EnqueueResult, Store } from '../stores/index.js'
+import type { EnqueueResult, NewJob, Store } from '../stores/index.js'
 import { systemClock, type Clock } from '../time/index.js'
 import type { ClientSource, PgConnection, SqliteConnection } from './context.js'
 import { deadLetters, type DeadLetters } from './dead-letters.js'
 import type { JobEvents } from './events.js'
+import { runSchedules, slotsOf, type Schedule, type ScheduleOptions } from './schedules.js'
 import {
   checkBackoff,
   newJob,
@@ -72,7 +73,12 @@ export interface Jobs {
   ): Promise<EnqueueResult>
   enqueueManyInTx(tx: SqliteConnection, items: readonly EnqueueItem[]): EnqueueResult[]
   enqueueManyInTx(tx: PgConnection, items: readonly EnqueueItem[]): Promise<EnqueueResult[]>
-  /** Starts working the defined jobs in this process. */
+  /**
+   * Enqueues `options.job` once per slot of a cron expression or interval, however many processes
+   * run the schedule. Call before `start()`.
+   */
+  schedule(name: string, options: ScheduleOptions): void
+  /** Starts working the defined jobs, and firing the schedules, in this process. */
   start(): void
   /** Stops the worker gracefully (see `Worker.stop`). */
   stop(options?: { timeoutMs?: number }): Promise<void>
@@ -86,6 +92,8 @@ export function createJobs(options: JobsOptions): Jobs {
   const defaults: JobDefaults = options.defaults ?? {}
   checkBackoff('createJobs', defaults.backoff)
   let worker: Worker | undefined
+  let firing: { stop(): void } | undefined
+  const schedules: Schedule[] = []
 
   const build = (items: readonly EnqueueItem[]) => {
     const now = clock.now()
@@ -144,8 +152,32 @@ export function createJobs(options: JobsOptions): Jobs {
         Promise<EnqueueResult>
     },
     enqueueManyInTx,
+    schedule(name, scheduleOptions) {
+      const slots = slotsOf(name, scheduleOptions)
+      build([
+        {
+          name: scheduleOptions.job,
+          payload: scheduleOptions.payload ?? null,
+          ...(scheduleOptions.options && { options: scheduleOptions.options }),
+        },
+      ])
+      schedules.push({ name, slots, options: scheduleOptions })
+    },
     start() {
-      worker ??= startWorker({
+      if (worker) return
+      firing = runSchedules(
+        schedules,
+        store,
+        clock,
+        ({ options: s }, slotAt) => {
+          const [job] = build([
+            { name: s.job, payload: s.payload ?? null, options: { ...s.options, runAt: slotAt } },
+          ])
+          return job as NewJob
+        },
+        (operation, error) => events.emit('worker:error', { operation, error }),
+      )
+      worker = startWorker({
         store,
         clock,
         definitions,
@@ -155,6 +187,7 @@ export function createJobs(options: JobsOptions): Jobs {
       })
     },
     async stop(stopOptions) {
+      firing?.stop()
       await worker?.stop(stopOptions)
     },
   }
