@@ -23,3 +23,25 @@ export function openSqlite(options: SqliteOptions): SqliteDatabase {
   db.pragma('foreign_keys = ON')
   return db
 }
+
+/**
+ * The named statements of `sql` on `db`, each prepared on first use, so a store can be opened on
+ * a database that is not migrated yet (as `seamline migrate` does).
+ */
+export function lazyStatements<Name extends string>(
+  db: SqliteDatabase,
+  sql: Record<Name, string>,
+): Record<Name, Database.Statement> {
+  const cache = new Map<Name, Database.Statement>()
+  const statements = {} as Record<Name, Database.Statement>
+  for (const name of Object.keys(sql) as Name[]) {
+    Object.defineProperty(statements, name, {
+      get() {
+        let statement = cache.get(name)
+        if (!statement) cache.set(name, (statement = db.prepare(sql[name])))
+        return statement
+      },
+    })
+  }
+  return statements
+}

@@ -11,7 +11,7 @@ import type {
 import { claimScan, historyLimit, inClaimOrder, jobConflict, jobEvent } from '../job-rules.js'
 import { readQueries } from '../sql-files.js'
 import { sqliteTransaction } from './caller-transaction.js'
-import type { SqliteDatabase } from './connection.js'
+import { lazyStatements, type SqliteDatabase } from './connection.js'
 
 const names = [
   'insert',
@@ -42,10 +42,7 @@ const sql = readQueries(new URL('./jobs.sql', import.meta.url), names)
 const prepared = new WeakMap<SqliteDatabase, Record<Name, Statement>>()
 function statements(db: SqliteDatabase): Record<Name, Statement> {
   let set = prepared.get(db)
-  if (!set) {
-    const entries = names.map((name) => [name, db.prepare(sql[name])] as const)
-    prepared.set(db, (set = Object.fromEntries(entries) as Record<Name, Statement>))
-  }
+  if (!set) prepared.set(db, (set = lazyStatements(db, sql)))
   return set
 }
 

@@ -1,8 +1,7 @@
-import type { Statement } from 'better-sqlite3'
 import type { NewJob } from '../job-types.js'
 import type { IdempotencyStore, InboxStore, LeaseStore } from '../other-types.js'
 import { readQueries } from '../sql-files.js'
-import type { SqliteDatabase } from './connection.js'
+import { lazyStatements, type SqliteDatabase } from './connection.js'
 
 const names = [
   'inboxInsert',
@@ -25,11 +24,6 @@ const names = [
 const sql = readQueries(new URL('./others.sql', import.meta.url), names)
 
 type Write = <T>(work: () => T) => Promise<T>
-type Statements = Record<(typeof names)[number], Statement>
-
-function prepare(db: SqliteDatabase): Statements {
-  return Object.fromEntries(names.map((name) => [name, db.prepare(sql[name])])) as Statements
-}
 
 export function sqliteOtherStores(
   db: SqliteDatabase,
@@ -37,7 +31,7 @@ export function sqliteOtherStores(
   enqueue: (jobs: readonly NewJob[], now: number) => { id: string }[],
   onEnqueued: (names: string[]) => void,
 ): { inbox: InboxStore; idempotency: IdempotencyStore; leases: LeaseStore } {
-  const s = prepare(db)
+  const s = lazyStatements(db, sql)
 
   const inbox: InboxStore = {
     async receive(events) {
