@@ -22,6 +22,11 @@ export interface DeadlineScope {
    * never resolves. Race work against it to stop waiting for work that ignores its signal.
    */
   readonly stopped: Promise<never>
+  /**
+   * Settles as `work` does, or rejects with the abort reason as soon as the scope aborts:
+   * `Promise.race([work, stopped])` for less, and `stopped` is then never made.
+   */
+  bound<T>(work: Promise<T>): Promise<T>
   /** Stops the timer (if any) and the parent link; call when the work is over. */
   dispose(): void
 }
@@ -32,6 +37,63 @@ const ignore = (): void => undefined
 export interface Abortable {
   readonly signal: AbortSignal
   abort(reason: unknown): void
+}
+
+// A class, not an object literal: a getter on a literal makes each scope cost several times more.
+class Scope implements DeadlineScope {
+  readonly signal: AbortSignal
+  #controller: Abortable
+  // What waits on the scope is rejected from the two places that abort, so no listener is
+  // needed on the fresh signal.
+  #waiting: ((why: unknown) => void)[] | undefined
+  #ended: { why: unknown } | undefined
+  #stopped: Promise<never> | undefined
+  #cancel: (() => void) | undefined
+  #unwatch: (() => void) | undefined
+
+  constructor(
+    controller: Abortable,
+    parent: AbortSignal | undefined,
+    at: number,
+    clock: Clock,
+    reason: (() => unknown) | undefined,
+  ) {
+    this.#controller = controller
+    this.signal = controller.signal
+    if (reason)
+      this.#cancel = clock.after(Math.max(0, at - clock.now()), () => this.#abort(reason()))
+    if (parent?.aborted) this.#abort(parent.reason)
+    else if (parent) this.#unwatch = watchAbort(parent, () => this.#abort(parent.reason))
+  }
+
+  get stopped(): Promise<never> {
+    if (!this.#stopped) {
+      this.#stopped = this.bound(new Promise<never>(ignore))
+      this.#stopped.catch(ignore)
+    }
+    return this.#stopped
+  }
+
+  bound<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      work.then(resolve, reject)
+      // Ended with whatever the scope was aborted with, as `stopped` would reject.
+      const stop: (why: unknown) => void = reject
+      if (this.#ended) stop(this.#ended.why)
+      else (this.#waiting ??= []).push(stop)
+    })
+  }
+
+  dispose(): void {
+    this.#cancel?.()
+    this.#unwatch?.()
+  }
+
+  #abort(why: unknown): void {
+    this.#controller.abort(why)
+    this.#ended ??= { why }
+    for (const reject of this.#waiting?.splice(0) ?? []) reject(why)
+  }
 }
 
 /**
@@ -50,27 +112,7 @@ export function scopeDeadline(
 ): DeadlineScope {
   const inherited = deadlineOf(parent)
   const effective = inherited === undefined ? at : Math.min(at, inherited)
-  deadlines.set(controller.signal, effective)
-  // Settled from the two places that abort, so no listener is needed on the fresh signal.
-  let reject: (reason: unknown) => void = ignore
-  const stopped = new Promise<never>((_, r) => (reject = r))
-  stopped.catch(ignore)
-  const abort = (why: unknown): void => {
-    controller.abort(why)
-    reject(why)
-  }
-  const cancel = reason
-    ? clock.after(Math.max(0, effective - clock.now()), () => abort(reason()))
-    : undefined
-  if (parent?.aborted) abort(parent.reason)
-  const unwatch =
-    parent && !parent.aborted ? watchAbort(parent, () => abort(parent.reason)) : undefined
-  return {
-    signal: controller.signal,
-    stopped,
-    dispose: () => {
-      cancel?.()
-      unwatch?.()
-    },
-  }
+  // A stand-in signal (undici's attempt abort) is given to no policy that could look for it.
+  if (controller.signal instanceof AbortSignal) deadlines.set(controller.signal, effective)
+  return new Scope(controller, parent, effective, clock, reason)
 }

@@ -46,7 +46,7 @@ export function timeout(options: TimeoutOptions): Policy<TimeoutEvents> {
         new TimeoutError({ operation: 'run', target: name, reason })
       const scope = scopeDeadline(signal, at, clock, expired)
       try {
-        const outcome = await settle(Promise.race([work(scope.signal), scope.stopped]))
+        const outcome = await settle(scope.bound(work(scope.signal)))
         if (outcome.ok) return outcome.value
         if (outcome.error instanceof TimeoutError && scope.signal.reason === outcome.error) {
           events.emit('timeout', { name, ms: limit })
