@@ -165,21 +165,21 @@ const codeOf = (error: unknown): string => {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'
 }
 
-async function readBody(
-  response: TransportResponse,
+function parseBody(
+  text: string,
+  status: number,
   headers: Record<string, string>,
   where: { operation: string; target: string },
-): Promise<unknown> {
-  const text = await response.body.text()
+): unknown {
   if (!/\bjson\b/i.test(headers['content-type'] ?? '')) return text
   try {
     return JSON.parse(text) as unknown
   } catch (error) {
     // An error body that does not parse is still worth showing; a success body must parse.
-    if (response.status >= 400) return text
-    throw new MalformedResponseError(response.status, {
+    if (status >= 400) return text
+    throw new MalformedResponseError(status, {
       ...where,
-      reason: `answered ${response.status} with a body that is not the JSON it claims to be`,
+      reason: `answered ${status} with a body that is not the JSON it claims to be`,
       cause: error,
     })
   }
@@ -341,7 +341,7 @@ export function createClient(options: ClientOptions) {
         cheapAbort ? attemptAbort() : new AbortController(),
       )
       try {
-        return await Promise.race([exchange(request, scope.signal), scope.stopped])
+        return await scope.bound(exchange(request, scope.signal))
       } finally {
         scope.dispose()
       }
@@ -357,26 +357,34 @@ export function createClient(options: ClientOptions) {
       return {
         status: response.status,
         headers: responseHeaders,
-        body: await readBody(response, responseHeaders, { operation: method, target }),
+        body: parseBody(await response.body.text(), response.status, responseHeaders, {
+          operation: method,
+          target,
+        }),
       }
     }
 
     const attempt = async (number: number): Promise<Answer & { raw?: TransportResponse }> => {
       // A quota wait that cannot end before the deadline fails now, so a job can reschedule.
-      const permit = await limiter?.acquire({
-        ...(call.signal ? { signal: call.signal } : {}),
-        maxWaitMs: Math.max(0, deadline - clock.now()),
-        ...(call.cost ? { cost: call.cost } : {}),
-      })
+      const permit = limiter
+        ? await limiter.acquire({
+            ...(call.signal ? { signal: call.signal } : {}),
+            maxWaitMs: Math.max(0, deadline - clock.now()),
+            ...(call.cost ? { cost: call.cost } : {}),
+          })
+        : undefined
       const started = clock.now()
       let actual: Record<string, number> | undefined
       try {
         const request: TransportRequest = { method, url, headers: { ...headers } }
         if (body !== undefined) request.body = body
-        if (options.authorization) request.headers.authorization = await options.authorization()
-        else if (credential !== undefined) {
-          const secret = typeof credential === 'string' ? credential : await credential()
-          const auth = authorize(scheme, secret)
+        // A secret at hand is not awaited: an await costs a turn of the microtask queue.
+        if (options.authorization) {
+          const value = options.authorization()
+          request.headers.authorization = typeof value === 'string' ? value : await value
+        } else if (credential !== undefined) {
+          const given = typeof credential === 'string' ? credential : credential()
+          const auth = authorize(scheme, typeof given === 'string' ? given : await given)
           if ('header' in auth) request.headers[auth.header[0]] = auth.header[1]
           else (request.url = new URL(url)).searchParams.set(...auth.query)
         }

@@ -3,12 +3,13 @@ import type { EventMap, Events } from '../events/index.js'
 /** How one run of work ended: a value, or a thrown error. Policies judge outcomes, not just errors. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
+// Made once, not on every settle: it runs around every attempt.
+const returned = <T>(value: T): Outcome<T> => ({ ok: true, value })
+const threw = (error: unknown): Outcome<never> => ({ ok: false, error })
+
 /** Awaits `promise` and tells how it ended, without throwing. */
 export function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  )
+  return promise.then<Outcome<T>, Outcome<T>>(returned, threw)
 }
 
 /** What a policy runs: work that stops when `signal` aborts. */
