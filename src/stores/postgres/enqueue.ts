@@ -1,0 +1,133 @@
+import type { EnqueueResult, NewJob } from '../job-types.js'
+import { jobConflict } from '../job-rules.js'
+import { readStatements, rows, run, type Queryable } from './statements.js'
+
+const s = readStatements(
+  new URL('./jobs.sql', import.meta.url),
+  ['insert', 'holders', 'replace'],
+  'seamline_jobs',
+)
+
+/** A job with its idempotency key chosen, as the insert statement reads it. */
+interface JobInput {
+  job: NewJob
+  idempotencyKey: string
+}
+
+const holderKey = (name: string, key: string): string => `${name}\u0000${key}`
+
+function insertRecord({ job, idempotencyKey }: JobInput, i: number): Record<string, unknown> {
+  return {
+    i,
+    name: job.name,
+    payload: job.payload ?? null,
+    priority: job.priority,
+    run_at: job.runAt,
+    max_attempts: job.maxAttempts,
+    max_rescues: job.maxRescues,
+    key: job.key ?? null,
+    order_key: job.orderKey ?? null,
+    group_key: job.groupKey ?? null,
+    group_limit: job.groupLimit ?? null,
+    backoff: job.backoff ?? null,
+    idempotency_key: idempotencyKey,
+  }
+}
+
+/** Inserts the batch in one statement; undefined where a held key kept a job out. */
+async function insertAll(
+  db: Queryable,
+  inputs: readonly JobInput[],
+  now: number,
+): Promise<(EnqueueResult | undefined)[]> {
+  const records = JSON.stringify(inputs.map(insertRecord))
+  const inserted = await rows(db, s.insert, { jobs: records, now })
+  return inserted.map((row) =>
+    row.inserted === true ? { id: String(row.id), outcome: 'inserted' } : undefined,
+  )
+}
+
+/** The pending or running job holding each key, locked until the transaction ends. */
+async function lockHolders(
+  db: Queryable,
+  jobs: readonly NewJob[],
+): Promise<Map<string, { id: string; state: string }>> {
+  const keyed = jobs.filter((job) => job.key !== undefined)
+  const found = await rows(db, s.holders, {
+    names: keyed.map((job) => job.name),
+    keys: keyed.map((job) => job.key),
+  })
+  return new Map(
+    found.map((row) => [
+      holderKey(row.name as string, row.key as string),
+      { id: String(row.id), state: row.state as string },
+    ]),
+  )
+}
+
+/**
+ * Inserts jobs through `db`; the caller provides the transaction when the batch has keys (a
+ * `reject` conflict throws, and the caller's rollback undoes the rest). One statement inserts
+ * the batch; only jobs whose key is held cost more.
+ */
+export async function enqueueOn(
+  db: Queryable,
+  jobs: readonly NewJob[],
+  now: number,
+  newKey: () => string,
+): Promise<EnqueueResult[]> {
+  const inputs = jobs.map((job) => ({ job, idempotencyKey: job.idempotencyKey ?? newKey() }))
+  return settleConflicts(db, inputs, await insertAll(db, inputs, now), now)
+}
+
+async function settleConflicts(
+  db: Queryable,
+  inputs: readonly JobInput[],
+  results: (EnqueueResult | undefined)[],
+  now: number,
+): Promise<EnqueueResult[]> {
+  const conflicts = inputs.filter((_, i) => results[i] === undefined)
+  if (conflicts.length === 0) return results as EnqueueResult[]
+  const holders = await lockHolders(
+    db,
+    conflicts.map(({ job }) => job),
+  )
+  for (const [i, input] of inputs.entries()) {
+    if (results[i] !== undefined) continue
+    const { job } = input
+    if (job.key === undefined) throw new Error(`job ${job.name} was not inserted and has no key`)
+    const holder = holders.get(holderKey(job.name, job.key))
+    if (!holder) {
+      // The holder finished between the insert and the lookup: the key is free again.
+      const [again] = await settleConflicts(db, [input], await insertAll(db, [input], now), now)
+      results[i] = again
+      continue
+    }
+    const mode = job.unique ?? 'keep-earliest'
+    if (mode === 'keep-earliest') {
+      results[i] = { id: holder.id, outcome: 'kept' }
+    } else if (mode === 'replace' && holder.state === 'pending') {
+      await run(db, s.replace, replaceParams(job, holder.id, now))
+      results[i] = { id: holder.id, outcome: 'replaced' }
+    } else {
+      throw jobConflict(job, holder.id, holder.state)
+    }
+  }
+  return results as EnqueueResult[]
+}
+
+function replaceParams(job: NewJob, id: string, now: number): Record<string, unknown> {
+  return {
+    id,
+    now,
+    payload: JSON.stringify(job.payload ?? null),
+    priority: job.priority,
+    runAt: job.runAt,
+    maxAttempts: job.maxAttempts,
+    maxRescues: job.maxRescues,
+    orderKey: job.orderKey ?? null,
+    groupKey: job.groupKey ?? null,
+    groupLimit: job.groupLimit ?? null,
+    backoff: job.backoff === undefined ? null : JSON.stringify(job.backoff),
+  }
+}

@@ -1,0 +1,102 @@
+import type pg from 'pg'
+import type { EnqueueResult, NewJob } from '../job-types.js'
+import type { InboxEvent, InboxOutcome, InboxStore } from '../other-types.js'
+import { changes, readStatements, rows, type Queryable } from './statements.js'
+import { inTransaction } from './transaction.js'
+
+const s = readStatements(
+  new URL('./others.sql', import.meta.url),
+  ['inboxInsert', 'inboxSetJobs', 'inboxGet', 'inboxPrune'],
+  'seamline_others',
+)
+
+type EnqueueOn = (db: Queryable, jobs: readonly NewJob[], now: number) => Promise<EnqueueResult[]>
+
+const eventKey = (source: string, eventId: string): string => `${source}\u0000${eventId}`
+
+const base64 = (body: Uint8Array): string =>
+  Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
+
+/** Stores new events and enqueues their jobs through `db`, inside the caller's transaction. */
+async function receiveOn(
+  db: Queryable,
+  events: readonly InboxEvent[],
+  enqueueOn: EnqueueOn,
+): Promise<InboxOutcome[]> {
+  // A batch naming an event twice stores its first copy, as one receive after another would.
+  const seen = new Set<string>()
+  const firsts = events.filter((e) => {
+    const key = eventKey(e.source, e.eventId)
+    return !seen.has(key) && seen.add(key)
+  })
+  const records = firsts.map((e, i) => ({
+    i,
+    source: e.source,
+    event_id: e.eventId,
+    received_at: e.receivedAt,
+    headers: e.headers,
+    body: base64(e.body),
+  }))
+  const stored = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
+  const isNew = new Set(stored.map((row) => eventKey(row.source as string, row.event_id as string)))
+  const fresh = firsts.filter((e) => isNew.has(eventKey(e.source, e.eventId)))
+
+  // Each job is enqueued at its event's receipt time.
+  const jobIds = new Map<InboxEvent, string>()
+  for (const at of new Set(fresh.map((e) => e.receivedAt))) {
+    const due = fresh.filter((e) => e.receivedAt === at && e.job !== undefined)
+    if (due.length === 0) continue
+    const results = await enqueueOn(
+      db,
+      due.map((e) => e.job as NewJob),
+      at,
+    )
+    due.forEach((e, i) => jobIds.set(e, results[i]?.id as string))
+  }
+  if (jobIds.size > 0) {
+    const withJobs = [...jobIds.keys()]
+    await changes(db, s.inboxSetJobs, {
+      sources: withJobs.map((e) => e.source),
+      eventIds: withJobs.map((e) => e.eventId),
+      jobIds: withJobs.map((e) => jobIds.get(e)),
+    })
+  }
+  const unanswered = new Set(fresh)
+  return events.map((e) =>
+    unanswered.delete(e) ? { kind: 'new', jobId: jobIds.get(e) ?? null } : { kind: 'duplicate' },
+  )
+}
+
+export function postgresInbox(
+  pool: pg.Pool,
+  enqueueOn: EnqueueOn,
+  onEnqueued: (names: readonly string[]) => void,
+): InboxStore {
+  return {
+    async receive(events) {
+      if (events.length === 0) return []
+      // Without jobs the one insert is atomic by itself.
+      const outcomes = events.some((e) => e.job !== undefined)
+        ? await inTransaction(pool, (client) => receiveOn(client, events, enqueueOn))
+        : await receiveOn(pool, events, enqueueOn)
+      const names = events.flatMap((e, i) =>
+        e.job && outcomes[i]?.kind === 'new' ? [e.job.name] : [],
+      )
+      if (names.length > 0) onEnqueued([...new Set(names)])
+      return outcomes
+    },
+    async get(source, eventId) {
+      const [row] = await rows(pool, s.inboxGet, { source, eventId })
+      if (!row) return undefined
+      return {
+        source: row.source as string,
+        eventId: row.event_id as string,
+        receivedAt: Number(row.received_at),
+        headers: row.headers as Record<string, string>,
+        body: new Uint8Array(row.body as Buffer),
+        jobId: row.job_id === null ? null : (row.job_id as string | number).toString(),
+      }
+    },
+    prune: (before) => changes(pool, s.inboxPrune, { before }),
+  }
+}

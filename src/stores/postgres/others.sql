@@ -1,0 +1,89 @@
+-- Statements of the PostgreSQL inbox, idempotency records and leases.
+
+-- name: inboxInsert
+-- Stores the events not stored yet (bodies come base64-encoded) and answers with those it
+-- stored. A concurrent receiver of the same event waits for this one's commit, then stores
+-- nothing.
+INSERT INTO seamline_inbox (source, event_id, received_at, headers, body)
+SELECT e.source, e.event_id, e.received_at, e.headers, decode(e.body, 'base64')
+  FROM jsonb_to_recordset(:events::jsonb) AS e(
+         i integer, source text, event_id text, received_at bigint, headers jsonb, body text)
+ ORDER BY e.i
+ON CONFLICT DO NOTHING
+RETURNING source, event_id
+
+-- name: inboxSetJobs
+UPDATE seamline_inbox i SET job_id = u.job_id
+  FROM unnest(:sources::text[], :eventIds::text[], :jobIds::bigint[]) AS u(source, event_id, job_id)
+ WHERE i.source = u.source AND i.event_id = u.event_id
+
+-- name: inboxGet
+SELECT * FROM seamline_inbox WHERE source = :source::text AND event_id = :eventId::text
+
+-- name: inboxPrune
+DELETE FROM seamline_inbox WHERE received_at < :before::bigint
+
+-- name: idempotencyBegin
+-- Takes the key when it is new, or when its record is unfinished, for the same request, and
+-- its lock is free. ON CONFLICT locks the row, so of two concurrent callers one takes it.
+INSERT INTO seamline_idempotency AS r (scope, key, fingerprint, recovery_point, locked_until,
+  created_at, updated_at)
+VALUES (:scope::text, :key::text, :fingerprint::text, 'started', :lockedUntil::bigint,
+  :now::bigint, :now::bigint)
+ON CONFLICT (scope, key) DO UPDATE
+   SET locked_until = excluded.locked_until, updated_at = excluded.updated_at
+ WHERE r.fingerprint = excluded.fingerprint AND r.response_status IS NULL
+   AND (r.locked_until IS NULL OR r.locked_until <= excluded.updated_at)
+RETURNING r.recovery_point
+
+-- name: idempotencyGet
+SELECT * FROM seamline_idempotency WHERE scope = :scope::text AND key = :key::text
+
+-- name: idempotencyAdvance
+UPDATE seamline_idempotency
+   SET recovery_point = :recoveryPoint::text, updated_at = :now::bigint
+ WHERE scope = :scope::text AND key = :key::text AND locked_until IS NOT NULL
+   AND response_status IS NULL
+
+-- name: idempotencyFinish
+UPDATE seamline_idempotency
+   SET recovery_point = 'finished', locked_until = NULL, response_status = :status::integer,
+       response_body = :body::jsonb, updated_at = :now::bigint
+ WHERE scope = :scope::text AND key = :key::text AND locked_until IS NOT NULL
+   AND response_status IS NULL
+
+-- name: idempotencyRelease
+UPDATE seamline_idempotency SET locked_until = NULL
+ WHERE scope = :scope::text AND key = :key::text
+
+-- name: idempotencyPrune
+DELETE FROM seamline_idempotency WHERE created_at < :before::bigint
+
+-- name: leaseAcquire
+-- Draws the next fencing token only when the lease looks free, then takes the lease only if it
+-- still is: the upsert locks the row, so of two concurrent acquirers one wins (the other's
+-- token is spent, never reused).
+WITH free AS (
+  SELECT NOT EXISTS (SELECT 1 FROM seamline_leases
+                      WHERE name = :name::text AND expires_at > :now::bigint) AS yes
+), token AS (
+  INSERT INTO seamline_lease_tokens AS t (name, token)
+  SELECT :name::text, 1 FROM free WHERE free.yes
+  ON CONFLICT (name) DO UPDATE SET token = t.token + 1
+  RETURNING t.token
+)
+INSERT INTO seamline_leases AS l (name, owner, token, expires_at)
+SELECT :name::text, :owner::text, token.token, :expiresAt::bigint FROM token
+ON CONFLICT (name) DO UPDATE
+   SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at
+ WHERE l.expires_at <= :now::bigint
+RETURNING l.token
+
+-- name: leaseRenew
+UPDATE seamline_leases SET expires_at = :expiresAt::bigint
+ WHERE name = :name::text AND owner = :owner::text AND token = :token::bigint
+   AND expires_at > :now::bigint
+
+-- name: leaseRelease
+DELETE FROM seamline_leases
+ WHERE name = :name::text AND owner = :owner::text AND token = :token::bigint
