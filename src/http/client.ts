@@ -22,6 +22,7 @@ import {
   RetriesExhaustedError,
   TimeoutError,
   wrap,
+  type DeadlineScope,
   type Outcome,
   type Policy,
   type RetryDecision,
@@ -278,7 +279,8 @@ export function createClient(options: ClientOptions) {
   if (!(Number.isFinite(attemptTimeoutMs) && attemptTimeoutMs >= 0))
     throw invalid('attemptTimeoutMs', `must be a finite number >= 0 (got ${attemptTimeoutMs})`)
   const inner = options.policies?.length ? wrap(...options.policies) : undefined
-  const cheapAbort = !inner && takesAttemptAbort.has(transport)
+  const endsOnAbort = takesAttemptAbort.has(transport)
+  const cheapAbort = !inner && endsOnAbort
 
   async function call<T = unknown>(
     method: string,
@@ -318,15 +320,11 @@ export function createClient(options: ClientOptions) {
     )
     const attempts: HttpAttempt[] = []
 
-    // One attempt on the wire, bounded by the attempt timeout (or the deadline, if sooner).
-    const send = async (
-      parent: AbortSignal | undefined,
-      request: TransportRequest,
-    ): Promise<Answer & { raw?: TransportResponse }> => {
+    // The attempt's time limit (or the deadline, if sooner) and the caller's abort.
+    const attemptScope = (parent: AbortSignal | undefined): DeadlineScope => {
       const now = clock.now()
       const cut = deadline < now + attemptTimeoutMs
-      // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
-      const scope = scopeDeadline(
+      return scopeDeadline(
         parent,
         cut ? deadline : now + attemptTimeoutMs,
         clock,
@@ -338,29 +336,37 @@ export function createClient(options: ClientOptions) {
               ? `reached the deadline set around it, before its own ${attemptTimeoutMs} ms`
               : `took longer than ${attemptTimeoutMs} ms`,
           }),
+        // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
         cheapAbort ? attemptAbort() : new AbortController(),
       )
+    }
+    // One attempt on the wire, within its scope: a transport that ends at once when its signal
+    // aborts (undici's) is awaited as it is, any other is raced against the scope.
+    const send = async (
+      parent: AbortSignal | undefined,
+      request: TransportRequest,
+    ): Promise<Answer & { raw?: TransportResponse }> => {
+      const scope = attemptScope(parent)
       try {
-        return await scope.bound(exchange(request, scope.signal))
+        const sent = transport(request, scope.signal)
+        const response = await (endsOnAbort ? sent : scope.bound(sent))
+        const responseHeaders = flatHeaders(response.headers)
+        if (call.stream && response.status < 400)
+          return {
+            status: response.status,
+            headers: responseHeaders,
+            body: undefined,
+            raw: response,
+          }
+        const reading = response.body.text()
+        const text = await (endsOnAbort ? reading : scope.bound(reading))
+        return {
+          status: response.status,
+          headers: responseHeaders,
+          body: parseBody(text, response.status, responseHeaders, { operation: method, target }),
+        }
       } finally {
         scope.dispose()
-      }
-    }
-    const exchange = async (
-      request: TransportRequest,
-      signal: AbortSignal,
-    ): Promise<Answer & { raw?: TransportResponse }> => {
-      const response = await transport(request, signal)
-      const responseHeaders = flatHeaders(response.headers)
-      if (call.stream && response.status < 400)
-        return { status: response.status, headers: responseHeaders, body: undefined, raw: response }
-      return {
-        status: response.status,
-        headers: responseHeaders,
-        body: parseBody(await response.body.text(), response.status, responseHeaders, {
-          operation: method,
-          target,
-        }),
       }
     }
 

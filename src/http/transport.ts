@@ -24,23 +24,41 @@ export type Transport = (
   signal: AbortSignal,
 ) => Promise<TransportResponse>
 
-/** Transports that take an `attemptAbort` handle in place of an AbortSignal (undici's). */
+/**
+ * Transports that settle as soon as their signal aborts, and take an `attemptAbort` handle in
+ * place of an AbortSignal (undici's): the client races them against nothing.
+ */
 export const takesAttemptAbort = new WeakSet<Transport>()
 
 /** The default transport: undici's `request` over a keep-alive dispatcher (the global one unless given). */
 export function undiciTransport(options: { dispatcher?: Dispatcher } = {}): Transport {
-  const transport: Transport = async (request, signal) => {
-    // Left-out options are undefined rather than absent: undici takes both, and no spread is made.
-    const response = await undiciRequest(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal,
-      dispatcher: options.dispatcher,
-    } as Parameters<typeof undiciRequest>[1])
-    // undici's body already reads as text, dumps and iterates: it is passed on as it is.
-    return { status: response.statusCode, headers: response.headers, body: response.body }
-  }
+  const transport: Transport = (request, signal) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      // undici ends a request at the abort only once it has a connection: one still waiting for
+      // a connection ends here. Its body, once it comes, ends with undici.
+      const fail: (why: unknown) => void = reject
+      const abort = (): void => fail(signal.reason)
+      if (signal.aborted) return abort()
+      signal.addEventListener('abort', abort, { once: true })
+      // Left-out options are undefined rather than absent: undici takes both, and no spread is made.
+      undiciRequest(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal,
+        dispatcher: options.dispatcher,
+      } as Parameters<typeof undiciRequest>[1]).then(
+        (response) => {
+          signal.removeEventListener('abort', abort)
+          // undici's body already reads as text, dumps and iterates: it is passed on as it is.
+          resolve({ status: response.statusCode, headers: response.headers, body: response.body })
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', abort)
+          fail(error)
+        },
+      )
+    })
   takesAttemptAbort.add(transport)
   return transport
 }
