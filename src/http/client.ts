@@ -18,6 +18,7 @@ import {
   retry,
   scopeDeadline,
   settle,
+  unwrap,
   retryBudget,
   RetriesExhaustedError,
   TimeoutError,
@@ -213,12 +214,13 @@ function tune(limiter: Limiter, answer: Answer, now: number): Record<string, num
 
 const absolute = /^[a-z][a-z\d+.-]*:/i
 
-const lowerCased = (
+// Header names are case-insensitive: kept in lower case, so an override replaces, not doubles.
+const withLowerCased = (
+  to: Record<string, string>,
   headers: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> => {
-  const lower: Record<string, string> = {}
-  for (const name in headers) lower[name.toLowerCase()] = headers[name]!
-  return lower
+  for (const name in headers) to[name.toLowerCase()] = headers[name]!
+  return to
 }
 
 function invalid(target: string, reason: string): SeamlineError {
@@ -241,10 +243,10 @@ export function createClient(options: ClientOptions) {
   const base = new URL(baseUrl)
   // Paths are relative to the base URL's own path (`/admin/api/2025-01` for Shopify).
   const root = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`)
+  const { origin } = root
   const clock = options.clock ?? systemClock
   const name = options.name ?? preset?.name ?? base.host
-  // Header names are case-insensitive: kept in lower case, so an override replaces, not doubles.
-  const fixedHeaders = { ...resolved?.headers, ...lowerCased(options.headers) }
+  const fixedHeaders = withLowerCased({ ...resolved?.headers }, options.headers)
   const idempotencyHeaderName = (
     options.idempotencyHeader ?? preset?.idempotencyHeader
   )?.toLowerCase()
@@ -289,12 +291,14 @@ export function createClient(options: ClientOptions) {
   ): Promise<HttpResponse<T>> {
     method = method.toUpperCase()
     // An absolute URL is parsed as it is; a path is appended to the base (cheaper than resolving).
-    const url = absolute.test(path) ? new URL(path) : new URL(root.href + path.replace(/^\/+/, ''))
+    const relative = !absolute.test(path)
+    const url = relative ? new URL(root.href + path.replace(/^\/+/, '')) : new URL(path)
     if (call.query)
       for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
         url.searchParams.append(k, v)
-    const target = `${url.origin}${url.pathname}`
-    const headers: Record<string, string> = { ...fixedHeaders, ...lowerCased(call.headers) }
+    // A path keeps the base's origin.
+    const target = `${relative ? origin : url.origin}${url.pathname}`
+    const headers = withLowerCased({ ...fixedHeaders }, call.headers)
     let body: string | Uint8Array | undefined = call.body
     if (call.json !== undefined) {
       body = JSON.stringify(call.json)
@@ -481,30 +485,26 @@ export function createClient(options: ClientOptions) {
       })
       return policy
     }
-    // The first attempt is made as the retry policy's `execute` would make it, without the loop.
-    const tryThenRetry = async (): Promise<Answer & { raw?: TransportResponse }> => {
-      call.signal?.throwIfAborted()
-      budget.recordRequest()
-      const outcome = await settle(attempt(1))
-      call.signal?.throwIfAborted()
-      const decision = judge(outcome)
-      if (decision.retry)
-        return retrying().resume(
-          { outcome, decision },
-          (_, { attempt: n }) => attempt(n),
-          call.signal,
-          { deadline },
-        )
-      if (outcome.ok) return outcome.value
-      throw outcome.error
-    }
     // `after 3 attempts`, and why it stopped when that was not simply running out of attempts.
     const describe = (n: number): string =>
       `after ${n} attempt${n === 1 ? '' : 's'}${gaveUp && gaveUp !== 'no attempts left' ? ` (${gaveUp})` : ''}`
 
     let answer: Answer & { raw?: TransportResponse }
     try {
-      answer = await tryThenRetry()
+      // The first attempt is made as the retry policy's `execute` would make it, without the loop.
+      call.signal?.throwIfAborted()
+      budget.recordRequest()
+      const outcome = await settle(attempt(1))
+      call.signal?.throwIfAborted()
+      const decision = judge(outcome)
+      answer = decision.retry
+        ? await retrying().resume(
+            { outcome, decision },
+            (_, { attempt: n }) => attempt(n),
+            call.signal,
+            { deadline },
+          )
+        : unwrap(outcome)
     } catch (error) {
       if (call.signal?.aborted && error === call.signal.reason) throw error
       const where = { operation: method, target }

@@ -2,6 +2,7 @@ export {
   compose,
   intercept,
   settle,
+  unwrap,
   wrap,
   type Interceptor,
   type Outcome,

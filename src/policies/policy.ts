@@ -12,6 +12,12 @@ export function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
   return promise.then<Outcome<T>, Outcome<T>>(returned, threw)
 }
 
+/** The value an outcome holds, or its error thrown. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value
+  throw outcome.error
+}
+
 /** What a policy runs: work that stops when `signal` aborts. */
 export type Work<T> = (signal: AbortSignal) => Promise<T>
 

@@ -5,7 +5,7 @@ import { backoff as defaultBackoff, type Backoff } from './backoff.js'
 import type { RetryBudget } from './budget.js'
 import { remainingMs } from './deadline.js'
 import { RateLimitedError, RetriesExhaustedError, type AttemptRecord } from './errors.js'
-import { settle, type Outcome, type Policy } from './policy.js'
+import { settle, unwrap, type Outcome, type Policy } from './policy.js'
 
 export interface RetryDecision {
   retry: boolean
@@ -130,10 +130,7 @@ export function retry(options: RetryOptions = {}): RetryPolicy {
     for (let attempt = 1; ; attempt++) {
       const finish = (why: string): T => {
         history.push({ attempt, returned: outcome.ok, reason: decision.reason, waitMs: 0 })
-        if (!decision.retry) {
-          if (outcome.ok) return outcome.value
-          throw outcome.error
-        }
+        if (!decision.retry) return unwrap(outcome)
         events.emit('retry:gave-up', { name, attempts: attempt, reason: why })
         if (outcome.ok) return outcome.value
         throw new RetriesExhaustedError(history, {
