@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { checkRuntime } from './doctor.js'
+import { dlqCommand } from './dlq.js'
+import { migrateCommand } from './migrate.js'
 import { simulateCommand } from './simulate.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -25,5 +27,18 @@ program
   })
 
 program.addCommand(simulateCommand())
+program.addCommand(migrateCommand())
+program.addCommand(dlqCommand())
 
-await program.parseAsync()
+// Exit codes: 0 done, 1 the operation failed, 2 the command line could not be accepted.
+const overrideExit = (command: Command): void => {
+  command.exitOverride()
+  command.commands.forEach(overrideExit)
+}
+overrideExit(program)
+try {
+  await program.parseAsync()
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error
+  process.exitCode = error.exitCode === 0 ? 0 : 2
+}

@@ -28,9 +28,13 @@ export type { JobHandler, WorkerOptions } from './worker.js'
 export type { ScheduleOptions } from './schedules.js'
 export { parseCron, type Cron } from './cron.js'
 export {
+  openStore,
+  postgresStore,
   sqliteStore,
-  type Store,
-  type SqliteStoreOptions,
-  type JobRecord,
   type EnqueueResult,
+  type JobRecord,
+  type OpenStoreOptions,
+  type PostgresStoreOptions,
+  type SqliteStoreOptions,
+  type Store,
 } from '../stores/index.js'
