@@ -332,7 +332,9 @@ describe('jobs', () => {
       code: 'SEAM_ERR_INVALID_ARGUMENT',
       message: expect.stringContaining('payload') as string,
     })
+    await expect(jobs.enqueue('x', { text: 'a\u0000b' })).rejects.toThrow(/NUL/)
     await expect(jobs.enqueue('x', {}, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts/)
+    await expect(jobs.enqueue('x', {}, { priority: 1.5 })).rejects.toThrow(/priority/)
     await expect(jobs.enqueue('', {})).rejects.toThrow(/name/)
     await expect(jobs.enqueue('x', {}, { runAt: new Date('nope') })).rejects.toThrow(/runAt/)
   })

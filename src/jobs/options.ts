@@ -95,6 +95,14 @@ function jsonPayload(operation: string, payload: unknown): unknown {
   }
   if (encoded === undefined)
     throw invalid(operation, 'payload', 'cannot be stored as JSON (it is undefined or a function)')
+  // PostgreSQL's jsonb refuses NUL; refusing it everywhere keeps the two stores alike.
+  if (encoded.includes('\\u0000')) {
+    throw invalid(
+      operation,
+      'payload',
+      'contains a NUL character (\\u0000), which cannot be stored',
+    )
+  }
   return payload
 }
 

@@ -240,7 +240,7 @@ export function sqliteJobStore(
         })
         return replayed
       }).then((replayed) => {
-        onEnqueued(['*'])
+        if (replayed.length > 0) onEnqueued(['*'])
         return replayed
       })
     },
