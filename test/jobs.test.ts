@@ -326,6 +326,32 @@ describe('jobs', () => {
     expect(maxInGroup).toBe(2)
   })
 
+  it('keeps going when the store fails a step, reporting it', async () => {
+    const store = sqliteStore({ path })
+    cleanups.push(() => store.close())
+    let failures = 2
+    const cycle = store.jobs.cycle.bind(store.jobs)
+    const flaky: Store = {
+      ...store,
+      jobs: {
+        ...store.jobs,
+        cycle: (request) =>
+          failures-- > 0 ? Promise.reject(new Error('database is locked')) : cycle(request),
+      },
+    }
+    const { jobs, clock } = setup({ store: flaky })
+    const errors: string[] = []
+    jobs.events.on('worker:error', (e) => errors.push(`${e.operation}: ${String(e.error)}`))
+    const name = uniqueName()
+    let ran = 0
+    jobs.define(name, () => void ran++)
+    const { id } = await jobs.enqueue(name, {})
+    jobs.start()
+    await until(async () => (await store.jobs.get(id))?.state === 'completed', clock, 500)
+    expect(ran).toBe(1)
+    expect(errors).toEqual(['cycle: Error: database is locked', 'cycle: Error: database is locked'])
+  })
+
   it('refuses what cannot be stored, naming it', async () => {
     const { jobs } = setup()
     await expect(jobs.enqueue('x', { n: 1n })).rejects.toMatchObject({

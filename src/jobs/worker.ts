@@ -132,9 +132,11 @@ export function startWorker({
         for (const job of result.claimed) run(job)
         idle = free > 0 && result.claimed.length < free
       } catch (error) {
+        // Keep the outcomes and try again after pollMs, not at once: the store may be down.
         outcomes = settling.concat(outcomes)
         report('cycle', error)
         idle = true
+        break
       }
     } while (again || (!idle && !stopping && running.size < concurrency))
     if (idle && !stopping) await armIdleTimer()
