@@ -1,8 +1,8 @@
 import { SeamlineError } from '../errors/index.js'
-import { github } from './github.js'
-import { shopify } from './shopify.js'
-import { standardWebhooks } from './standard-webhooks.js'
-import { stripe } from './stripe.js'
+import { github } from './verify/github.js'
+import { shopify } from './verify/shopify.js'
+import { standardWebhooks } from './verify/standard-webhooks.js'
+import { stripe } from './verify/stripe.js'
 import type { WebhookScheme, WebhookSchemeName } from './webhook-scheme.js'
 
 /** Every signature scheme, by name. */

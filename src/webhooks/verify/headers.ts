@@ -1,4 +1,4 @@
-import type { WebhookHeaders } from './webhook-scheme.js'
+import type { WebhookHeaders } from '../webhook-scheme.js'
 
 /**
  * Every non-empty value sent under `name`, matched case-insensitively. A `Headers` object has

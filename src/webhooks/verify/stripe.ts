@@ -3,7 +3,7 @@ import { headerValues } from './headers.js'
 import { hmacSha256, matchesAny } from './hmac.js'
 import { signInputs, utf8Key, verifyInputs } from './options.js'
 import { assertFresh, parseUnixSeconds, signingSeconds } from './timestamp.js'
-import type { WebhookScheme } from './webhook-scheme.js'
+import type { WebhookScheme } from '../webhook-scheme.js'
 
 const header = 'Stripe-Signature'
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { isSeamlineError, type ErrorCode } from '../errors/index.js'
-import { webhookSchemes, type WebhookHeaders } from './index.js'
+import { isSeamlineError, type ErrorCode } from '../../errors/index.js'
+import { webhookSchemes, type WebhookHeaders } from '../index.js'
 
 // Shopify publishes no SDK that signs, so the oracle is the documented formula:
 // base64(HMAC-SHA256(app client secret, raw body)).

@@ -1,5 +1,5 @@
-import { SeamlineError, type ErrorCode } from '../errors/index.js'
-import type { WebhookSchemeName } from './webhook-scheme.js'
+import { SeamlineError, type ErrorCode } from '../../errors/index.js'
+import type { WebhookSchemeName } from '../webhook-scheme.js'
 
 type RejectionCode = Exclude<ErrorCode, 'SEAM_ERR_INVALID_ARGUMENT'>
 

@@ -1,6 +1,6 @@
-import type { Clock } from '../time/index.js'
+import type { Clock } from '../../time/index.js'
 import { invalidArgument, rejection } from './failure.js'
-import type { WebhookSchemeName } from './webhook-scheme.js'
+import type { WebhookSchemeName } from '../webhook-scheme.js'
 
 /** Standard Webhooks and Stripe both allow 5 minutes. */
 export const defaultToleranceMs = 300_000

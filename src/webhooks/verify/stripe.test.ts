@@ -1,8 +1,8 @@
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
-import { isSeamlineError, type ErrorCode } from '../errors/index.js'
-import { FakeClock } from '../time/index.js'
-import { webhookSchemes, type WebhookHeaders } from './index.js'
+import { isSeamlineError, type ErrorCode } from '../../errors/index.js'
+import { FakeClock } from '../../time/index.js'
+import { webhookSchemes, type WebhookHeaders } from '../index.js'
 
 const { stripe } = webhookSchemes
 const sdk = new Stripe('sk_test_x').webhooks

@@ -1,7 +1,7 @@
 import { sign, verify as octokitVerify } from '@octokit/webhooks-methods'
 import { describe, expect, it } from 'vitest'
-import { isSeamlineError, type ErrorCode } from '../errors/index.js'
-import { webhookSchemes, type WebhookHeaders } from './index.js'
+import { isSeamlineError, type ErrorCode } from '../../errors/index.js'
+import { webhookSchemes, type WebhookHeaders } from '../index.js'
 
 const { github } = webhookSchemes
 const secret = "It's a Secret to Everybody"

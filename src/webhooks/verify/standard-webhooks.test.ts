@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { isSeamlineError, type ErrorCode } from '../errors/index.js'
-import { FakeClock } from '../time/index.js'
-import { webhookSchemes, type WebhookHeaders } from './index.js'
+import { isSeamlineError, type ErrorCode } from '../../errors/index.js'
+import { FakeClock } from '../../time/index.js'
+import { webhookSchemes, type WebhookHeaders } from '../index.js'
 
 const scheme = webhookSchemes['standard-webhooks']
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

@@ -2,7 +2,7 @@ import { rejection, triedSecrets } from './failure.js'
 import { headerValues } from './headers.js'
 import { hmacSha256, matchesAny } from './hmac.js'
 import { signInputs, utf8Key, verifyInputs } from './options.js'
-import type { WebhookScheme } from './webhook-scheme.js'
+import type { WebhookScheme } from '../webhook-scheme.js'
 
 const header = 'X-Shopify-Hmac-Sha256'
 

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../time/index.js'
+import { systemClock, type Clock } from '../../time/index.js'
 import { invalidArgument } from './failure.js'
 import { defaultToleranceMs } from './timestamp.js'
 import type {
@@ -6,7 +6,7 @@ import type {
   VerifyOptions,
   WebhookHeaders,
   WebhookSchemeName,
-} from './webhook-scheme.js'
+} from '../webhook-scheme.js'
 
 /** How a scheme turns a configured secret into its HMAC key. */
 export interface KeyFormat {

@@ -3,7 +3,7 @@ import { headerValues } from './headers.js'
 import { hmacSha256, matchesAny } from './hmac.js'
 import { signInputs, verifyInputs, type KeyFormat } from './options.js'
 import { assertFresh, parseUnixSeconds, signingSeconds } from './timestamp.js'
-import type { WebhookHeaders, WebhookScheme } from './webhook-scheme.js'
+import type { WebhookHeaders, WebhookScheme } from '../webhook-scheme.js'
 
 const secretPrefix = 'whsec_'
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
