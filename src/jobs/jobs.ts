@@ -52,6 +52,15 @@ export interface Jobs {
     payload: PayloadOf<Name>,
     options?: EnqueueOptions,
   ): Promise<EnqueueResult>
+  /**
+   * The job `enqueue` would store, checked but not stored: for writes that insert a job
+   * together with something else (the webhook inbox stores an event and its job at once).
+   */
+  prepare<Name extends string>(
+    name: Name,
+    payload: PayloadOf<Name>,
+    options?: EnqueueOptions,
+  ): NewJob
   /** Enqueues all or none. */
   enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueueResult[]>
   /**
@@ -143,6 +152,8 @@ export function createJobs(options: JobsOptions): Jobs {
         await store.jobs.enqueue(build([{ name, payload, options: enqueueOptions }]), clock.now()),
       )
     },
+    prepare: (name, payload, enqueueOptions = {}) =>
+      build([{ name, payload, options: enqueueOptions }])[0] as NewJob,
     enqueueMany: (items) => store.jobs.enqueue(build(items), clock.now()),
     enqueueInTx(tx: unknown, name: string, payload: unknown, enqueueOptions: EnqueueOptions = {}) {
       const results: EnqueueResult[] | Promise<EnqueueResult[]> = enqueueManyInTx(tx, [

@@ -7,3 +7,4 @@ export type {
   WebhookScheme,
   WebhookSchemeName,
 } from './webhook-scheme.js'
+export * from './inbox/index.js'

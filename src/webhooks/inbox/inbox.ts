@@ -1,0 +1,230 @@
+import { createEmitter, type Events } from '../../events/index.js'
+import { SeamlineError, isSeamlineError } from '../../errors/index.js'
+import {
+  PermanentError,
+  type EnqueueOptions,
+  type JobContext,
+  type Jobs,
+} from '../../jobs/index.js'
+import type { Store } from '../../stores/index.js'
+import { systemClock, type Clock } from '../../time/index.js'
+import { webhookScheme } from '../schemes.js'
+import type { WebhookHeaders, WebhookSchemeName } from '../webhook-scheme.js'
+import { eventIdentity, type FlatHeaders } from './event-identity.js'
+import { BodyTooLargeError, readBody, type RawBody } from './read-body.js'
+
+/** A verified, stored event, as a handler receives it. */
+export interface WebhookEvent<T = unknown> {
+  source: string
+  provider: WebhookSchemeName
+  /** The provider's id for the event (or `sha256:…` of the body when it sends none). */
+  id: string
+  type: string
+  /** The body parsed as JSON, or its text when it is not JSON. */
+  payload: T
+  raw: { headers: FlatHeaders; body: Uint8Array; receivedAt: number }
+}
+
+export interface WebhookSourceOptions {
+  scheme: WebhookSchemeName
+  /** Every secret accepted now; during a rotation, the old and the new. */
+  secrets: readonly string[]
+  toleranceMs?: number
+  /** Events with the same key are handled one at a time, in the order they arrived. */
+  orderBy?: (event: WebhookEvent) => string | undefined
+  /** Retries and the rest for the jobs that run this source's handler. */
+  job?: Pick<EnqueueOptions, 'maxAttempts' | 'backoff' | 'priority'>
+}
+
+export interface WebhookInboxOptions {
+  store: Store
+  jobs: Jobs
+  sources: Readonly<Record<string, WebhookSourceOptions>>
+  clock?: Clock
+  /** Larger bodies are refused with 413 while they stream in. Default 10 MiB. */
+  maxBodyBytes?: number
+  /**
+   * How long a received event is remembered for deduplication. Default 7 days, longer than any
+   * provider keeps retrying (Stripe: 3 days).
+   */
+  retentionMs?: number
+}
+
+export interface WebhookRequest {
+  source: string
+  headers: WebhookHeaders
+  body: RawBody
+}
+
+export interface WebhookResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+export type WebhookInboxEvents = {
+  'webhook:received': { source: string; id: string; type: string }
+  'webhook:duplicate': { source: string; id: string }
+  /** Refused before anything was stored: `reason` is an error code or `too_large`. */
+  'webhook:rejected': { source: string; reason: string }
+  /** The store failed; the provider got 503 and will deliver again. */
+  'webhook:store-failed': { source: string; error: unknown }
+}
+
+export type WebhookHandler<T = unknown> = (event: WebhookEvent<T>, ctx: JobContext) => unknown
+
+export interface WebhookInbox {
+  readonly events: Events<WebhookInboxEvents>
+  /**
+   * Verifies, deduplicates and durably stores one delivery, and answers it: 2xx only once the
+   * event is committed (a duplicate too), 401 for a bad signature, 413 for a body over the
+   * limit, 404 for an unknown source, 503 when the store failed (never 4xx: the provider must
+   * deliver again).
+   */
+  receive(request: WebhookRequest): Promise<WebhookResponse>
+  /** The handler of a source's events, run as a durable job with retries and dead letters. */
+  on<T = unknown>(source: string, handler: WebhookHandler<T>): void
+  /** Forgets events received before the retention period; returns how many. */
+  prune(): Promise<number>
+}
+
+const json = (status: number, body: unknown): WebhookResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
+
+// Credentials of the request itself are not the provider's to keep.
+const unkept = new Set(['authorization', 'cookie', 'proxy-authorization'])
+
+function flatten(headers: WebhookHeaders): FlatHeaders {
+  const entries: [string, string][] =
+    typeof (headers as Headers).forEach === 'function' &&
+    typeof (headers as Headers).get === 'function'
+      ? [...(headers as Headers).entries()]
+      : Object.entries(headers as Record<string, string | string[] | undefined>).flatMap(
+          ([k, v]) =>
+            v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]],
+        )
+  return Object.fromEntries(
+    entries.map(([k, v]) => [k.toLowerCase(), v] as const).filter(([k]) => !unkept.has(k)),
+  )
+}
+
+const jobName = (source: string): string => `webhook:${source}`
+
+function parsePayload(body: Uint8Array): unknown {
+  const text = Buffer.from(body).toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
+  const { store, jobs, sources } = options
+  const clock = options.clock ?? systemClock
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
+  const retentionMs = options.retentionMs ?? 7 * 86_400_000
+  const events = createEmitter<WebhookInboxEvents>()
+  for (const [name, source] of Object.entries(sources)) {
+    webhookScheme(source.scheme)
+    if (source.secrets.length === 0) {
+      throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+        operation: 'createWebhookInbox',
+        target: `sources.${name}.secrets`,
+        reason: 'must list at least one secret',
+      })
+    }
+  }
+
+  const eventOf = (
+    source: string,
+    scheme: WebhookSchemeName,
+    raw: WebhookEvent['raw'],
+  ): WebhookEvent => ({
+    source,
+    provider: scheme,
+    ...eventIdentity(scheme, raw.headers, raw.body),
+    payload: parsePayload(raw.body),
+    raw,
+  })
+
+  return {
+    events,
+    async receive(request) {
+      const source = Object.hasOwn(sources, request.source) ? sources[request.source] : undefined
+      if (!source) return json(404, { error: 'unknown webhook source' })
+      let body: Uint8Array
+      try {
+        body = await readBody(request.body, maxBodyBytes)
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error
+        events.emit('webhook:rejected', { source: request.source, reason: 'too_large' })
+        return json(413, { error: `body larger than ${maxBodyBytes} bytes` })
+      }
+      try {
+        webhookScheme(source.scheme).verify(request.headers, body, {
+          secrets: source.secrets,
+          clock,
+          ...(source.toleranceMs !== undefined && { toleranceMs: source.toleranceMs }),
+        })
+      } catch (error) {
+        if (!isSeamlineError(error)) throw error
+        events.emit('webhook:rejected', { source: request.source, reason: error.code })
+        return json(401, { error: error.code })
+      }
+      const raw = { headers: flatten(request.headers), body, receivedAt: clock.now() }
+      const event = eventOf(request.source, source.scheme, raw)
+      const orderKey = source.orderBy?.(event)
+      try {
+        const [outcome] = await store.inbox.receive([
+          {
+            source: request.source,
+            eventId: event.id,
+            receivedAt: raw.receivedAt,
+            headers: raw.headers,
+            body,
+            job: jobs.prepare(
+              jobName(request.source),
+              { source: request.source, eventId: event.id },
+              {
+                ...source.job,
+                ...(orderKey !== undefined && { orderKey }),
+              },
+            ),
+          },
+        ])
+        if (outcome?.kind === 'duplicate') {
+          events.emit('webhook:duplicate', { source: request.source, id: event.id })
+          return json(200, { received: true, duplicate: true })
+        }
+      } catch (error) {
+        events.emit('webhook:store-failed', { source: request.source, error })
+        return json(503, { error: 'the event could not be stored; deliver it again' })
+      }
+      events.emit('webhook:received', { source: request.source, id: event.id, type: event.type })
+      return json(200, { received: true })
+    },
+    on(sourceName, handler) {
+      const source = sources[sourceName]
+      if (!source) {
+        throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+          operation: 'inbox.on',
+          target: JSON.stringify(sourceName),
+          reason: `is not a configured source (${Object.keys(sources).join(', ')})`,
+        })
+      }
+      jobs.define(jobName(sourceName), async (payload, ctx) => {
+        const { eventId } = payload as { eventId: string }
+        const stored = await store.inbox.get(sourceName, eventId)
+        if (!stored)
+          throw new PermanentError(`event ${eventId} of ${sourceName} is no longer in the inbox`)
+        const raw = { headers: stored.headers, body: stored.body, receivedAt: stored.receivedAt }
+        return (handler as WebhookHandler)(eventOf(sourceName, source.scheme, raw), ctx)
+      })
+    },
+    prune: () => store.inbox.prune(clock.now() - retentionMs),
+  }
+}

@@ -1,0 +1,23 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { WebhookInbox } from './inbox.js'
+
+/**
+ * A `node:http` request listener for one source: the body is read from the request stream as
+ * raw bytes (never parsed and re-serialized), so signatures verify.
+ */
+export function nodeHandler(
+  inbox: WebhookInbox,
+  source: string,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    inbox
+      .receive({ source, headers: request.headers, body: request })
+      .then(({ status, headers, body }) => {
+        response.writeHead(status, headers).end(body)
+      })
+      .catch(() => {
+        if (!response.headersSent) response.writeHead(500).end()
+        else response.destroy()
+      })
+  }
+}

@@ -1,0 +1,222 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createJobs } from '../src/jobs/index.js'
+import { createWebhookSender } from '../src/simulator/index.js'
+import { sqliteStore, type Store } from '../src/stores/index.js'
+import { FakeClock } from '../src/time/index.js'
+import { webhookScheme } from '../src/webhooks/index.js'
+import {
+  createWebhookInbox,
+  nodeHandler,
+  type WebhookEvent,
+  type WebhookInboxOptions,
+} from '../src/webhooks/inbox/index.js'
+import { useTempSqliteFile } from './helpers/sqlite.js'
+
+const path = useTempSqliteFile()
+const secret = 'whsec_test_inbox'
+let cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+  cleanups = []
+})
+
+let sources = 0
+function setup(overrides: Partial<WebhookInboxOptions> = {}) {
+  const clock = new FakeClock({ now: Date.now() })
+  const store = overrides.store ?? sqliteStore({ path })
+  const jobs = overrides.jobs ?? createJobs({ store, clock, worker: { pollMs: 20 } })
+  const source = `stripe-${++sources}`
+  const inbox = createWebhookInbox({
+    store,
+    jobs,
+    clock,
+    sources: { [source]: { scheme: 'stripe', secrets: ['whsec_old', secret] } },
+    ...overrides,
+  })
+  cleanups.push(async () => {
+    await jobs.stop({ timeoutMs: 0 })
+    if (!overrides.store) await store.close()
+  })
+  return { clock, store, jobs, inbox, source }
+}
+
+function stripeDelivery(clock: FakeClock, event: { id: string; type: string; data?: unknown }) {
+  const body = JSON.stringify({ object: 'event', data: {}, ...event })
+  const headers = webhookScheme('stripe').sign({ payload: body, secret, clock })
+  return { headers: { 'content-type': 'application/json', ...headers }, body }
+}
+
+async function until(check: () => boolean | Promise<boolean>) {
+  for (let i = 0; i < 2_000; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error('condition never held')
+}
+
+describe('webhook inbox', () => {
+  it('stores a verified event before answering, then hands it to its handler once', async () => {
+    const { inbox, store, jobs, clock, source } = setup()
+    const handled: WebhookEvent[] = []
+    inbox.on(source, (event) => void handled.push(event))
+    const delivery = stripeDelivery(clock, { id: 'evt_1', type: 'charge.succeeded' })
+    const first = await inbox.receive({ source, ...delivery })
+    expect(first.status).toBe(200)
+    // Committed when the answer is given, whether or not anything processed it yet.
+    expect((await store.inbox.get(source, 'evt_1'))?.body).toEqual(
+      new Uint8Array(Buffer.from(delivery.body)),
+    )
+    const again = await inbox.receive({ source, ...delivery })
+    expect(again).toMatchObject({ status: 200 })
+    expect(JSON.parse(again.body)).toEqual({ received: true, duplicate: true })
+    jobs.start()
+    await until(() => handled.length === 1)
+    expect(handled[0]).toMatchObject({
+      source,
+      provider: 'stripe',
+      id: 'evt_1',
+      type: 'charge.succeeded',
+      payload: { id: 'evt_1', object: 'event' },
+    })
+    expect(handled[0]?.raw.headers['stripe-signature']).toMatch(/^t=\d+,v1=/)
+  })
+
+  it('refuses a forged or altered event with 401 and stores nothing', async () => {
+    const { inbox, store, clock, source } = setup()
+    const rejected: string[] = []
+    inbox.events.on('webhook:rejected', (e) => rejected.push(e.reason))
+    const delivery = stripeDelivery(clock, { id: 'evt_forged', type: 'payment_intent.succeeded' })
+    const altered = await inbox.receive({
+      source,
+      headers: delivery.headers,
+      body: delivery.body.replace('payment_intent', 'payment_intnet'),
+    })
+    const unsigned = await inbox.receive({ source, headers: {}, body: delivery.body })
+    expect([altered.status, unsigned.status]).toEqual([401, 401])
+    expect(rejected).toEqual([
+      'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
+      'SEAM_ERR_WEBHOOK_SIGNATURE_MISSING',
+    ])
+    expect(await store.inbox.get(source, 'evt_forged')).toBeUndefined()
+  })
+
+  it('refuses a body over the limit while it streams in, with 413', async () => {
+    const { inbox, clock, source } = setup({ maxBodyBytes: 1_024 })
+    let produced = 0
+    const endless = Readable.from(
+      (function* () {
+        for (;;) {
+          produced += 256
+          yield Buffer.alloc(256, 0x61)
+        }
+      })(),
+    )
+    const { headers } = stripeDelivery(clock, { id: 'evt_big', type: 'x' })
+    const response = await inbox.receive({ source, headers, body: endless })
+    expect(response.status).toBe(413)
+    expect(produced).toBeLessThanOrEqual(2_048)
+  })
+
+  it('answers 503, never 4xx, when the store fails, so the provider delivers again', async () => {
+    const store = sqliteStore({ path })
+    cleanups.push(() => store.close())
+    const failing: Store = {
+      ...store,
+      inbox: { ...store.inbox, receive: () => Promise.reject(new Error('disk I/O error')) },
+    }
+    const { inbox, clock, source } = setup({ store: failing, jobs: createJobs({ store }) })
+    const response = await inbox.receive({
+      source,
+      ...stripeDelivery(clock, { id: 'evt_x', type: 'x' }),
+    })
+    expect(response.status).toBe(503)
+  })
+
+  it('answers 404 for a source it does not know, and refuses a source without secrets', async () => {
+    const { inbox, store, jobs } = setup()
+    expect(await inbox.receive({ source: 'nope', headers: {}, body: '' })).toMatchObject({
+      status: 404,
+    })
+    expect(() =>
+      createWebhookInbox({ store, jobs, sources: { s: { scheme: 'stripe', secrets: [] } } }),
+    ).toThrow(/at least one secret/)
+  })
+
+  it('handles one key’s events in arrival order', async () => {
+    const { jobs, clock, store } = setup()
+    const inbox = createWebhookInbox({
+      store,
+      jobs,
+      clock,
+      sources: {
+        ordered: {
+          scheme: 'stripe',
+          secrets: [secret],
+          orderBy: (event) => (event.payload as { data: { customer: string } }).data.customer,
+        },
+      },
+    })
+    const seen: string[] = []
+    inbox.on('ordered', async (event) => {
+      seen.push(event.id)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    })
+    for (let n = 0; n < 6; n++) {
+      const delivery = stripeDelivery(clock, {
+        id: `evt_o${n}`,
+        type: 'x',
+        data: { customer: 'cus_1' },
+      })
+      expect((await inbox.receive({ source: 'ordered', ...delivery })).status).toBe(200)
+    }
+    jobs.start()
+    await until(() => seen.length === 6)
+    expect(seen).toEqual(['evt_o0', 'evt_o1', 'evt_o2', 'evt_o3', 'evt_o4', 'evt_o5'])
+  })
+})
+
+describe('webhook inbox over node:http, against the simulator’s sender', () => {
+  it('turns duplicated, shuffled and concurrent redeliveries into one effect per event', async () => {
+    const store = sqliteStore({ path })
+    const jobs = createJobs({ store, worker: { pollMs: 20, concurrency: 20 } })
+    const inbox = createWebhookInbox({
+      store,
+      jobs,
+      sources: { stripe: { scheme: 'stripe', secrets: [secret] } },
+    })
+    const effects = new Map<string, number>()
+    inbox.on('stripe', (event) => void effects.set(event.id, (effects.get(event.id) ?? 0) + 1))
+    jobs.start()
+    const server: Server = createServer(nodeHandler(inbox, 'stripe'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => {
+      await new Promise((resolve) => server.close(resolve))
+      await jobs.stop({ timeoutMs: 0 })
+      await store.close()
+    })
+    const { port } = server.address() as AddressInfo
+    const sender = createWebhookSender({
+      target: `http://127.0.0.1:${port}/webhooks/stripe`,
+      scheme: 'stripe',
+      secret,
+      seed: 11,
+      duplicates: 2,
+      outOfOrder: true,
+      concurrentRedelivery: true,
+    })
+    const events = Array.from({ length: 60 }, (_, n) => ({
+      id: `evt_s${n}`,
+      type: 'invoice.paid',
+      payload: { id: `evt_s${n}`, object: 'event', type: 'invoice.paid', data: {} },
+    }))
+    const report = await sender.send(events)
+    expect(report.unacknowledged).toEqual([])
+    expect(report.attempts.length).toBeGreaterThanOrEqual(180)
+    await until(() => effects.size === 60)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect([...effects.values()].every((count) => count === 1)).toBe(true)
+  })
+})
