@@ -17,7 +17,7 @@ import {
   type WebhookSender,
   type WebhookSenderOptions,
 } from './webhook-sender.js'
-import type { WebhookSchemeName } from '../webhooks/index.js'
+import type { SimulatedSchemeName } from './webhook-delivery.js'
 
 export type SimulatorProfileName = 'stripe' | 'github' | 'shopify' | 'xero' | 'openai' | 'generic'
 
@@ -75,7 +75,7 @@ const profiles: Record<SimulatorProfileName, (o: SimulatorOptions, c: ProfileCon
     generic: (options, context) => genericProfile(options.generic ?? {}, context),
   }
 
-const schemes: Partial<Record<SimulatorProfileName, WebhookSchemeName>> = {
+const schemes: Partial<Record<SimulatorProfileName, SimulatedSchemeName>> = {
   stripe: 'stripe',
   github: 'github',
   shopify: 'shopify',

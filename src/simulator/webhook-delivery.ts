@@ -1,5 +1,11 @@
 import type { WebhookSchemeName } from '../webhooks/index.js'
 
+/** The schemes the simulator sends webhooks in: those whose retry behaviour it models. */
+export type SimulatedSchemeName = Extract<
+  WebhookSchemeName,
+  'stripe' | 'github' | 'shopify' | 'standard-webhooks'
+>
+
 const minute = 60_000
 const hour = 60 * minute
 
@@ -20,7 +26,7 @@ const doubling = (first: number, count: number): number[] =>
  * not retry on its own; Shopify retries 8 times over about 4 h; Standard Webhooks senders (Svix)
  * retry after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
  */
-export const deliveryPolicies: Readonly<Record<WebhookSchemeName, DeliveryPolicy>> = {
+export const deliveryPolicies: Readonly<Record<SimulatedSchemeName, DeliveryPolicy>> = {
   stripe: { schedule: doubling(minute, 12), ackTimeoutMs: 30_000 },
   github: { schedule: [], ackTimeoutMs: 10_000 },
   shopify: { schedule: doubling(minute, 8), ackTimeoutMs: 5_000 },
@@ -32,7 +38,7 @@ export const deliveryPolicies: Readonly<Record<WebhookSchemeName, DeliveryPolicy
 
 /** The headers each provider sends besides its signature, for one delivery of one event. */
 export function providerHeaders(
-  scheme: WebhookSchemeName,
+  scheme: SimulatedSchemeName,
   event: { id: string; type: string },
   deliveryId: string,
   now: number,

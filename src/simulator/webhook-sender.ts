@@ -1,7 +1,7 @@
 import { SeamlineError } from '../errors/index.js'
 import { systemClock, type Clock } from '../time/index.js'
-import { webhookScheme, type WebhookSchemeName } from '../webhooks/index.js'
-import { deliveryPolicies, providerHeaders } from './webhook-delivery.js'
+import { webhookScheme } from '../webhooks/index.js'
+import { deliveryPolicies, providerHeaders, type SimulatedSchemeName } from './webhook-delivery.js'
 import { seededRandom, type Random } from './random.js'
 
 export interface WebhookEvent {
@@ -16,7 +16,7 @@ export interface WebhookEvent {
 export interface WebhookSenderOptions {
   /** Where to deliver: the app's webhook endpoint. */
   target: string
-  scheme: WebhookSchemeName
+  scheme: SimulatedSchemeName
   secret: string
   clock?: Clock
   /** Seed for delivery ids and out-of-order shuffles. */
@@ -78,6 +78,10 @@ function shuffled<T>(items: readonly T[], random: Random): T[] {
 /** Delivers signed events to an app the way the provider would, and records every attempt. */
 export function createWebhookSender(options: WebhookSenderOptions) {
   const scheme = webhookScheme(options.scheme)
+  // Other schemes verify, but the simulator models no provider behaviour for them.
+  if (!Object.hasOwn(deliveryPolicies, options.scheme)) {
+    throw invalid('scheme', `must be one of ${Object.keys(deliveryPolicies).join(', ')}`)
+  }
   const clock = options.clock ?? systemClock
   const random = seededRandom(options.seed ?? 1)
   const policy = deliveryPolicies[options.scheme]
