@@ -29,6 +29,11 @@ export interface VerifyOptions {
 
 export interface VerifiedWebhook {
   scheme: WebhookSchemeName
+  /**
+   * The index in `options.secrets` of the secret the signature matched: while rotating, the
+   * old secret can be retired once no webhook has matched it for a while.
+   */
+  secretIndex: number
   /** When the sender signed it, epoch milliseconds; only for schemes that sign a timestamp. */
   timestamp?: number
   /** The `webhook-id` of a `standard-webhooks` message: the key to dedupe deliveries on. */

@@ -4,6 +4,7 @@ import { FakeClock } from '../time/index.js'
 import {
   webhookScheme,
   webhookSchemes,
+  type SignOptions,
   type VerifyOptions,
   type WebhookHeaders,
   type WebhookScheme,
@@ -13,24 +14,48 @@ import {
 // The behaviour every scheme shares; what is particular to one scheme is in its own test file.
 
 interface Case {
+  title: string
   name: WebhookSchemeName
-  /** An old and a new secret, for rotation. */
+  /** An old and a new signing secret, for rotation. */
   secrets: [string, string]
+  /** What `verify` is given for each: the secrets themselves unless they are private keys. */
+  keys?: [string, string]
   /** Whether the scheme signs a timestamp. */
   timed: boolean
+  /** Whether `verify` reports a message id read from the headers. */
+  reportsId?: boolean
+  /** The request URL, for the schemes that sign it. */
+  url?: string
 }
 
 const cases: Case[] = [
-  { name: 'stripe', secrets: ['whsec_old_9f2c', 'whsec_new_71ab'], timed: true },
-  { name: 'github', secrets: ["It's a Secret to Everybody", 'rotated secret'], timed: false },
-  { name: 'shopify', secrets: ['shpss_old', 'shpss_new'], timed: false },
   {
+    title: 'stripe',
+    name: 'stripe',
+    secrets: ['whsec_old_9f2c', 'whsec_new_71ab'],
+    timed: true,
+  },
+  {
+    title: 'github',
+    name: 'github',
+    secrets: ["It's a Secret to Everybody", 'rotated secret'],
+    timed: false,
+  },
+  {
+    title: 'shopify',
+    name: 'shopify',
+    secrets: ['shpss_old', 'shpss_new'],
+    timed: false,
+  },
+  {
+    title: 'standard-webhooks',
     name: 'standard-webhooks',
     secrets: [
       'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       'whsec_c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24=',
     ],
     timed: true,
+    reportsId: true,
   },
 ]
 
@@ -58,13 +83,18 @@ function errorOf(fn: () => unknown): Error {
   throw new Error('expected an error, but nothing was thrown')
 }
 
-describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed }) => {
+describe.each(cases)('$title', ({ name, secrets, keys = secrets, timed, reportsId, url }) => {
+  const [oldSecret, newSecret] = secrets
+  const [oldKey, newKey] = keys
   const scheme: WebhookScheme = webhookSchemes[name]
   const clock = new FakeClock({ now: start })
-  const signed = scheme.sign({ payload, secret: oldSecret, clock, id })
-  const options: VerifyOptions = { secrets: [oldSecret], clock }
+  // The URL the request was sent to, for the schemes that sign it, goes with every call.
+  const withUrl = url === undefined ? {} : { url }
+  const sign = (options: SignOptions) => scheme.sign({ ...withUrl, ...options })
+  const signed = sign({ payload, secret: oldSecret, clock, id })
+  const options: VerifyOptions = { secrets: [oldKey], clock }
   const verify = (headers: WebhookHeaders, body: string | Uint8Array = payload, opts = options) =>
-    scheme.verify(headers, body, opts)
+    scheme.verify(headers, body, { ...withUrl, ...opts })
 
   it('is found by name', () => {
     expect(scheme.name).toBe(name)
@@ -74,14 +104,15 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
   it('verifies what it signs, reporting the signed timestamp and id', () => {
     expect(verify(signed)).toEqual({
       scheme: name,
+      secretIndex: 0,
       ...(timed ? { timestamp: start } : {}),
-      ...(name === 'standard-webhooks' ? { id } : {}),
+      ...(reportsId ? { id } : {}),
     })
   })
 
   it('treats a Uint8Array body and its UTF-8 string alike, both when signing and verifying', () => {
     const bytes = new TextEncoder().encode(payload)
-    expect(scheme.sign({ payload: bytes, secret: oldSecret, clock, id })).toEqual(signed)
+    expect(sign({ payload: bytes, secret: oldSecret, clock, id })).toEqual(signed)
     expect(verify(signed, bytes)).toEqual(verify(signed))
     // A view into a larger buffer is read at its own offset.
     const padded = new Uint8Array(bytes.length + 8)
@@ -96,9 +127,13 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
     for (const headers of [lower, upper, arrays, new Headers(signed)]) {
       expect(verify(headers).scheme).toBe(name)
     }
-    expect(verify({ ...signed, 'content-type': 'application/json', other: undefined }).scheme).toBe(
-      name,
-    )
+    expect(
+      verify({
+        ...signed,
+        'content-type': 'application/json',
+        other: undefined,
+      }).scheme,
+    ).toBe(name)
   })
 
   it('rejects a request without its signature headers', () => {
@@ -145,7 +180,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
   })
 
   it('rejects a signature made with another secret', () => {
-    expect(codeOf(() => verify(signed, payload, { secrets: [newSecret], clock }))).toBe(
+    expect(codeOf(() => verify(signed, payload, { secrets: [newKey], clock }))).toBe(
       'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
     )
   })
@@ -167,23 +202,22 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
     expect(codeOf(() => verify(signed, ''))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
   })
 
-  it('accepts the old and the new secret while both are listed during a rotation', () => {
-    const signedNew = scheme.sign({ payload, secret: newSecret, clock, id })
-    for (const secrets of [
-      [oldSecret, newSecret],
-      [newSecret, oldSecret],
-    ]) {
-      expect(verify(signed, payload, { secrets, clock }).scheme).toBe(name)
-      expect(verify(signedNew, payload, { secrets, clock }).scheme).toBe(name)
-    }
+  it('accepts the old and the new secret while both are listed, saying which matched', () => {
+    const signedNew = sign({ payload, secret: newSecret, clock, id })
+    const both = { secrets: [oldKey, newKey], clock }
+    expect(verify(signed, payload, both).secretIndex).toBe(0)
+    expect(verify(signedNew, payload, both).secretIndex).toBe(1)
+    const reversed = { secrets: [newKey, oldKey], clock }
+    expect(verify(signed, payload, reversed).secretIndex).toBe(1)
+    expect(verify(signedNew, payload, reversed).secretIndex).toBe(0)
     // Once the old secret is dropped, what it signed no longer verifies.
-    expect(codeOf(() => verify(signed, payload, { secrets: [newSecret], clock }))).toBe(
+    expect(codeOf(() => verify(signed, payload, { secrets: [newKey], clock }))).toBe(
       'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
     )
   })
 
   it('verifies a signed empty body', () => {
-    const empty = scheme.sign({ payload: '', secret: oldSecret, clock, id })
+    const empty = sign({ payload: '', secret: oldSecret, clock, id })
     expect(verify(empty, new Uint8Array(0)).scheme).toBe(name)
     expect(codeOf(() => verify(empty, ' '))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
   })
@@ -192,7 +226,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
     describe('tolerance', () => {
       const at = (ms: number, toleranceMs?: number) =>
         verify(signed, payload, {
-          secrets: [oldSecret],
+          secrets: [oldKey],
           clock: new FakeClock({ now: start + ms }),
           ...(toleranceMs === undefined ? {} : { toleranceMs }),
         })
@@ -216,7 +250,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
 
       it('reads time from the injected clock as it moves', async () => {
         const moving = new FakeClock({ now: start })
-        const opts = { secrets: [oldSecret], clock: moving }
+        const opts = { secrets: [oldKey], clock: moving }
         expect(verify(signed, payload, opts).scheme).toBe(name)
         await moving.advance(300_000)
         expect(verify(signed, payload, opts).scheme).toBe(name)
@@ -228,7 +262,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
 
       it('signs whole seconds from the clock', () => {
         const late = new FakeClock({ now: start + 999 })
-        expect(scheme.sign({ payload, secret: oldSecret, clock: late, id })).toEqual(signed)
+        expect(sign({ payload, secret: oldSecret, clock: late, id })).toEqual(signed)
         expect(at(999).timestamp).toBe(start)
       })
 
@@ -241,12 +275,17 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
   } else {
     it('signs no timestamp, so the clock plays no part', () => {
       const far = new FakeClock({ now: start + 10 * 365 * 86_400_000 })
-      expect(scheme.sign({ payload, secret: oldSecret, clock: far, id })).toEqual(signed)
-      expect(verify(signed, payload, { secrets: [oldSecret], clock: far, toleranceMs: 0 })).toEqual(
-        {
-          scheme: name,
-        },
-      )
+      expect(sign({ payload, secret: oldSecret, clock: far, id })).toEqual(signed)
+      expect(
+        verify(signed, payload, {
+          secrets: [oldKey],
+          clock: far,
+          toleranceMs: 0,
+        }),
+      ).toEqual({
+        scheme: name,
+        secretIndex: 0,
+      })
     })
   }
 
@@ -257,8 +296,8 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
       invalid(() => verify(signed, payload, { secrets: [], clock }))
       invalid(() => verify(signed, payload, { secrets: [''], clock }))
       invalid(() => verify(signed, payload, { secrets: [' \n'], clock }))
-      invalid(() => verify(signed, payload, { secrets: [oldSecret, ''], clock }))
-      invalid(() => verify(signed, payload, { secrets: oldSecret as never, clock }))
+      invalid(() => verify(signed, payload, { secrets: [oldKey, ''], clock }))
+      invalid(() => verify(signed, payload, { secrets: oldKey as never, clock }))
       invalid(() => verify(signed, payload, { secrets: [42 as never], clock }))
       invalid(() => scheme.verify(signed, payload, undefined as never))
       // Checked before the headers: a misconfigured receiver fails loudly on every request.
@@ -267,7 +306,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
 
     it('refuses a tolerance that is not a finite, non-negative number of milliseconds', () => {
       for (const toleranceMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '300' as never]) {
-        invalid(() => verify(signed, payload, { secrets: [oldSecret], clock, toleranceMs }))
+        invalid(() => verify(signed, payload, { secrets: [oldKey], clock, toleranceMs }))
       }
     })
 
@@ -279,16 +318,21 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
     })
 
     it('refuses a clock without now()', () => {
-      invalid(() => verify(signed, payload, { secrets: [oldSecret], clock: {} as never }))
-      invalid(() => scheme.sign({ payload, secret: oldSecret, clock: {} as never, id }))
+      invalid(() => verify(signed, payload, { secrets: [oldKey], clock: {} as never }))
+      invalid(() => sign({ payload, secret: oldSecret, clock: {} as never, id }))
     })
 
     it('refuses to sign without a secret or a raw payload', () => {
-      invalid(() => scheme.sign({ payload, secret: '', clock, id }))
-      invalid(() => scheme.sign({ payload, secret: '\t', clock, id }))
-      invalid(() => scheme.sign({ payload, secret: undefined as never, clock, id }))
+      invalid(() => sign({ payload, secret: '', clock, id }))
+      invalid(() => sign({ payload, secret: '\t', clock, id }))
+      invalid(() => sign({ payload, secret: undefined as never, clock, id }))
       invalid(() =>
-        scheme.sign({ payload: { id: 'evt_1' } as never, secret: oldSecret, clock, id }),
+        sign({
+          payload: { id: 'evt_1' } as never,
+          secret: oldSecret,
+          clock,
+          id,
+        }),
       )
       invalid(() => scheme.sign(undefined as never))
     })
@@ -296,14 +340,14 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
 
   it('never shows a secret or a signature in an error message', () => {
     const signatures = Object.values(signed).flatMap((value) => value.split(/[ ,=]/))
-    const secretParts = [oldSecret, newSecret, oldSecret.replace(/^whsec_/, '')]
+    const secretParts = [oldSecret, newSecret, oldSecret.replace(/^wh(sec|sk)_/, '')]
     const errors = [
-      errorOf(() => verify(signed, payload, { secrets: [newSecret], clock })),
+      errorOf(() => verify(signed, payload, { secrets: [newKey], clock })),
       errorOf(() => verify(signed, `${payload} `)),
       ...Object.keys(signed).map((header) => errorOf(() => verify({ ...signed, [header]: 'x' }))),
-      errorOf(() => verify(signed, payload, { secrets: [newSecret, ''], clock })),
-      errorOf(() => verify(signed, payload, { secrets: [`${oldSecret}%`], clock })),
-      errorOf(() => scheme.sign({ payload, secret: '', clock, id })),
+      errorOf(() => verify(signed, payload, { secrets: [newKey, ''], clock })),
+      errorOf(() => verify(signed, payload, { secrets: [`${oldKey}%`], clock })),
+      errorOf(() => sign({ payload, secret: '', clock, id })),
     ]
     for (const error of errors) {
       expect(isSeamlineError(error)).toBe(true)
@@ -315,14 +359,14 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
   })
 
   it('names the operation and the scheme in its messages', () => {
-    expect(errorOf(() => verify(signed, payload, { secrets: [newSecret], clock })).message).toMatch(
+    expect(errorOf(() => verify(signed, payload, { secrets: [newKey], clock })).message).toMatch(
       new RegExp(`^verify ${name} webhook has .*signature.* \\(tried 1 secret\\)$`),
     )
     expect(errorOf(() => verify(signed, payload, { secrets: [], clock })).message).toBe(
       `verify ${name} webhook secrets must list at least one secret`,
     )
     expect(
-      errorOf(() => verify(signed, payload, { secrets: [oldSecret, ''], clock })).message,
+      errorOf(() => verify(signed, payload, { secrets: [oldKey, ''], clock })).message,
     ).toMatch(
       new RegExp(`^verify ${name} webhook secrets\\[1\\] must be .* \\(got an empty string\\)$`),
     )
@@ -330,7 +374,7 @@ describe.each(cases)('$name', ({ name, secrets: [oldSecret, newSecret], timed })
 })
 
 describe('webhookSchemes', () => {
-  it('holds the four schemes, frozen', () => {
+  it('holds every scheme, frozen', () => {
     expect(Object.keys(webhookSchemes).sort()).toEqual([
       'github',
       'shopify',

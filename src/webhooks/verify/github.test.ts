@@ -28,6 +28,7 @@ describe('github', () => {
     })
     expect(verify({ 'X-Hub-Signature-256': expected }, 'Hello, World!')).toEqual({
       scheme: 'github',
+      secretIndex: 0,
     })
   })
 

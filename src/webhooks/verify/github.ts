@@ -1,6 +1,7 @@
-import { rejection, triedSecrets } from './failure.js'
+import { rejection } from './failure.js'
 import { headerValues } from './headers.js'
-import { hmacSha256, matchesAny } from './hmac.js'
+import { equalsAny, hmacSha256 } from './hmac.js'
+import { matchingSecret } from './match.js'
 import { signInputs, utf8Key, verifyInputs } from './options.js'
 import type { WebhookScheme } from '../webhook-scheme.js'
 
@@ -38,13 +39,12 @@ export const github = Object.freeze<WebhookScheme>({
           : `has a ${header} header that does not start with ${prefix}`,
       )
     }
-    if (!matchesAny([value], keys, (key) => signature(key, body))) {
-      throw rejection(
-        'github',
-        'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
-        `has a signature that does not match its body ${triedSecrets(keys.length)}`,
-      )
-    }
-    return { scheme: 'github' }
+    const secretIndex = matchingSecret(
+      'github',
+      keys,
+      (key) => equalsAny([value], signature(key, body)),
+      'has a signature that does not match its body',
+    )
+    return { scheme: 'github', secretIndex }
   },
 })

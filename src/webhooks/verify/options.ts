@@ -9,9 +9,9 @@ import type {
 } from '../webhook-scheme.js'
 
 /** How a scheme turns a configured secret into its HMAC key. */
-export interface KeyFormat {
+export interface KeyFormat<Key = Buffer> {
   /** The key, or undefined when the secret is not one this scheme accepts. */
-  decode(secret: string): Buffer | undefined
+  decode(secret: string): Key | undefined
   /** What an accepted secret looks like, for the error message: `must be <expected>`. */
   expected: string
 }
@@ -27,15 +27,16 @@ export const utf8Key: KeyFormat = {
   expected: 'a string that is not blank',
 }
 
-export interface SignInputs {
+export interface SignInputs<Key = Buffer> {
   body: Uint8Array
-  key: Buffer
+  key: Key
   clock: Clock
 }
 
-export interface VerifyInputs {
+export interface VerifyInputs<Key = Buffer> {
   body: Uint8Array
-  keys: Buffer[]
+  /** One per entry of `options.secrets`, in the same order. */
+  keys: Key[]
   clock: Clock
   toleranceMs: number
 }
@@ -43,11 +44,11 @@ export interface VerifyInputs {
 // Arguments are checked at run time as well as by the types: a gateway reads secrets from
 // configuration, and a mistake there must fail loudly rather than verify against nothing.
 
-export function signInputs(
+export function signInputs<Key>(
   scheme: WebhookSchemeName,
   options: SignOptions,
-  format: KeyFormat,
-): SignInputs {
+  format: KeyFormat<Key>,
+): SignInputs<Key> {
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('sign', scheme, 'options', 'must be an object')
   }
@@ -58,13 +59,13 @@ export function signInputs(
   }
 }
 
-export function verifyInputs(
+export function verifyInputs<Key>(
   scheme: WebhookSchemeName,
   headers: WebhookHeaders,
   rawBody: string | Uint8Array,
   options: VerifyOptions,
-  format: KeyFormat,
-): VerifyInputs {
+  format: KeyFormat<Key>,
+): VerifyInputs<Key> {
   if (typeof headers !== 'object' || headers === null) {
     throw invalidArgument('verify', scheme, 'headers', 'must be a Headers or a plain object')
   }
@@ -110,15 +111,15 @@ function bodyBytes(
   )
 }
 
-function key(
+function key<Key>(
   operation: 'sign' | 'verify',
   scheme: WebhookSchemeName,
   parameter: string,
   secret: unknown,
-  format: KeyFormat,
-): Buffer {
+  format: KeyFormat<Key>,
+): Key {
   const decoded = typeof secret === 'string' ? format.decode(secret) : undefined
-  if (decoded) return decoded
+  if (decoded !== undefined) return decoded
   // The value is never shown: even a malformed secret may be most of a real one.
   const got =
     typeof secret !== 'string'

@@ -32,9 +32,13 @@ describe('shopify', () => {
   })
 
   it('verifies the value computed by hand', () => {
-    expect(verify({ 'X-Shopify-Hmac-Sha256': expected })).toEqual({ scheme: 'shopify' })
+    expect(verify({ 'X-Shopify-Hmac-Sha256': expected })).toEqual({
+      scheme: 'shopify',
+      secretIndex: 0,
+    })
     expect(verify({ 'x-shopify-hmac-sha256': expected }, Buffer.from(payload))).toEqual({
       scheme: 'shopify',
+      secretIndex: 0,
     })
   })
 

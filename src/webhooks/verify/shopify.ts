@@ -1,6 +1,7 @@
-import { rejection, triedSecrets } from './failure.js'
+import { rejection } from './failure.js'
 import { headerValues } from './headers.js'
-import { hmacSha256, matchesAny } from './hmac.js'
+import { equalsAny, hmacSha256 } from './hmac.js'
+import { matchingSecret } from './match.js'
 import { signInputs, utf8Key, verifyInputs } from './options.js'
 import type { WebhookScheme } from '../webhook-scheme.js'
 
@@ -36,13 +37,12 @@ export const shopify = Object.freeze<WebhookScheme>({
         `has more than one ${header} header`,
       )
     }
-    if (!matchesAny([value], keys, (key) => signature(key, body))) {
-      throw rejection(
-        'shopify',
-        'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
-        `has a signature that does not match its body ${triedSecrets(keys.length)}`,
-      )
-    }
-    return { scheme: 'shopify' }
+    const secretIndex = matchingSecret(
+      'shopify',
+      keys,
+      (key) => equalsAny([value], signature(key, body)),
+      'has a signature that does not match its body',
+    )
+    return { scheme: 'shopify', secretIndex }
   },
 })

@@ -41,6 +41,7 @@ describe('standard-webhooks', () => {
     })
     expect(scheme.verify(headers, body, { secrets: [secret], clock: vectorClock })).toEqual({
       scheme: 'standard-webhooks',
+      secretIndex: 0,
       timestamp: 1614265330_000,
       id,
     })
@@ -73,7 +74,12 @@ describe('standard-webhooks', () => {
         'webhook-timestamp': String(start / 1000),
         'webhook-signature': signatureOf(secret),
       }
-      expect(verify(headers)).toEqual({ scheme: 'standard-webhooks', timestamp: start, id })
+      expect(verify(headers)).toEqual({
+        scheme: 'standard-webhooks',
+        secretIndex: 0,
+        timestamp: start,
+        id,
+      })
       const forged = { ...headers, 'webhook-signature': signatureOf(otherSecret) }
       expect(codeOf(() => verify(forged))).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
     })
@@ -169,7 +175,12 @@ describe('standard-webhooks', () => {
       'svix-timestamp': signed['webhook-timestamp'],
       'svix-signature': signed['webhook-signature'],
     }
-    expect(verify(svix)).toEqual({ scheme: 'standard-webhooks', timestamp: start, id })
+    expect(verify(svix)).toEqual({
+      scheme: 'standard-webhooks',
+      secretIndex: 0,
+      timestamp: start,
+      id,
+    })
     expect(verify(new Headers(svix as Record<string, string>)).id).toBe(id)
     // webhook-* wins when present, and a half-Svix set is not merged into it.
     expect(codeOf(() => verify({ ...svix, 'webhook-signature': signatureOf(otherSecret) }))).toBe(

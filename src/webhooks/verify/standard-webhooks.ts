@@ -1,6 +1,7 @@
-import { invalidArgument, rejection, triedSecrets } from './failure.js'
+import { invalidArgument, rejection } from './failure.js'
 import { headerValues } from './headers.js'
-import { hmacSha256, matchesAny } from './hmac.js'
+import { equalsAny, hmacSha256 } from './hmac.js'
+import { matchingSecret } from './match.js'
 import { signInputs, verifyInputs, type KeyFormat } from './options.js'
 import { assertFresh, parseUnixSeconds, signingSeconds } from './timestamp.js'
 import type { WebhookHeaders, WebhookScheme } from '../webhook-scheme.js'
@@ -75,15 +76,14 @@ export const standardWebhooks = Object.freeze<WebhookScheme>({
     // Other versions (`v1a` for Ed25519) are skipped; at least one v1 must be present.
     const v1 = signatures.filter((s) => s.startsWith('v1,')).map((s) => s.slice(3))
     if (v1.length === 0) throw malformed(`no v1 signature in its ${prefix}-signature header`)
-    if (!matchesAny(v1, keys, (key) => signature(key, id, t, body))) {
-      throw rejection(
-        'standard-webhooks',
-        'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
-        `has no v1 signature that matches its body ${triedSecrets(keys.length)}`,
-      )
-    }
+    const secretIndex = matchingSecret(
+      'standard-webhooks',
+      keys,
+      (key) => equalsAny(v1, signature(key, id, t, body)),
+      'has no v1 signature that matches its body',
+    )
     assertFresh('standard-webhooks', timestamp, clock, toleranceMs)
-    return { scheme: 'standard-webhooks', timestamp, id }
+    return { scheme: 'standard-webhooks', secretIndex, timestamp, id }
   },
 })
 

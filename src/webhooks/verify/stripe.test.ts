@@ -56,6 +56,7 @@ describe('stripe', () => {
     it('verifies what generateTestHeaderString makes', () => {
       expect(verify({ 'stripe-signature': sdkHeader(t) })).toEqual({
         scheme: 'stripe',
+        secretIndex: 0,
         timestamp: start,
       })
       expect(codeOf(() => verify({ 'stripe-signature': sdkHeader(t, 'whsec_other') }))).toBe(

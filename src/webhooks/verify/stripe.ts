@@ -1,6 +1,7 @@
-import { rejection, triedSecrets } from './failure.js'
+import { rejection } from './failure.js'
 import { headerValues } from './headers.js'
-import { hmacSha256, matchesAny } from './hmac.js'
+import { equalsAny, hmacSha256 } from './hmac.js'
+import { matchingSecret } from './match.js'
 import { signInputs, utf8Key, verifyInputs } from './options.js'
 import { assertFresh, parseUnixSeconds, signingSeconds } from './timestamp.js'
 import type { WebhookScheme } from '../webhook-scheme.js'
@@ -43,15 +44,14 @@ export const stripe = Object.freeze<WebhookScheme>({
         `has a ${header} header whose t= is not unix seconds`,
       )
     }
-    if (!matchesAny(v1, keys, (key) => signature(key, t, body))) {
-      throw rejection(
-        'stripe',
-        'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
-        `has no v1 signature that matches its body ${triedSecrets(keys.length)}`,
-      )
-    }
+    const secretIndex = matchingSecret(
+      'stripe',
+      keys,
+      (key) => equalsAny(v1, signature(key, t, body)),
+      'has no v1 signature that matches its body',
+    )
     assertFresh('stripe', timestamp, clock, toleranceMs)
-    return { scheme: 'stripe', timestamp }
+    return { scheme: 'stripe', secretIndex, timestamp }
   },
 })
 
