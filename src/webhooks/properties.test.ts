@@ -1,4 +1,5 @@
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
+import { createPrivateKey, createPublicKey } from 'node:crypto'
 import fc from 'fast-check'
 import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
@@ -8,13 +9,33 @@ import { FakeClock } from '../time/index.js'
 import { webhookSchemes, type WebhookSchemeName } from './index.js'
 
 interface Case {
+  title: string
   name: WebhookSchemeName
+  /** Signing secrets. */
   secret: fc.Arbitrary<string>
+  /** What `verify` is given for a signing secret: the secret itself unless it is a private key. */
+  verifyingKey?: (secret: string) => string
+  /** The key a secret stands for: two secrets with one key sign alike. */
+  keyOf: (secret: string) => string
+  /** Options a request needs besides the secret: the URL, for the schemes that sign it. */
+  request?: (body: Uint8Array) => { url: string }
   /** Where the signature sits in the signed headers: header name and the text before it. */
   slot: (headers: Record<string, string>) => { header: string; before: string }
+  /** Where the signed timestamp sits, for the schemes that sign one: its header and the text around it. */
+  timestampSlot?: (headers: Record<string, string>) => {
+    header: string
+    before: string
+    after: string
+  }
   /** Fragments that garbage header values are built from, so some get deep into the parser. */
   fragments: string[]
 }
+
+// HMAC pads short keys with zero bytes, so keys that differ only in trailing zeros are one key.
+const hmacKeyOf = (bytes: Buffer): string => bytes.toString('hex').replace(/(00)+$/, '')
+const utf8KeyOf = (secret: string): string => hmacKeyOf(Buffer.from(secret, 'utf8'))
+const base64KeyOf = (secret: string): string =>
+  hmacKeyOf(Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))
 
 const textSecret = fc
   .string({ unit: 'binary', minLength: 1, maxLength: 40 })
@@ -22,34 +43,93 @@ const textSecret = fc
 const base64Secret = fc
   .tuple(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.boolean())
   .map(([key, prefixed]) => (prefixed ? 'whsec_' : '') + Buffer.from(key).toString('base64'))
+// An Ed25519 secret key `whsk_<base64 seed>`, and the public key `whpk_…` that verifies it.
+const ed25519Secret = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((seed) => `whsk_${Buffer.from(seed).toString('base64')}`)
+const publicKeyOf = (secret: string): string => {
+  const seed = Buffer.from(secret.replace(/^whsk_/, ''), 'base64')
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed])
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  const { x = '' } = createPublicKey(key).export({ format: 'jwk' })
+  return `whpk_${Buffer.from(x, 'base64url').toString('base64')}`
+}
+const standardTimestamp = (prefix: string) => () => ({
+  header: `${prefix}-timestamp`,
+  before: '',
+  after: '',
+})
+const standardFragments = ['v1,', 'v1a,', ',', ' ', '.', 'msg_1', '1767268800', 'AB+/', '=', 'é']
 
 const cases: Case[] = [
   {
+    title: 'stripe',
     name: 'stripe',
     secret: textSecret,
+    keyOf: utf8KeyOf,
     slot: (headers) => ({
       header: 'Stripe-Signature',
       before: headers['Stripe-Signature']?.split('v1=')[0] + 'v1=',
     }),
+    timestampSlot: (headers) => {
+      const value = headers['Stripe-Signature'] ?? ''
+      return { header: 'Stripe-Signature', before: 't=', after: value.slice(value.indexOf(',')) }
+    },
     fragments: ['t=', 'v1=', 'v0=', ',', ' ', '=', '1767268800', '0', 'ab12', 'é'],
   },
   {
+    title: 'github',
     name: 'github',
     secret: textSecret,
+    keyOf: utf8KeyOf,
     slot: () => ({ header: 'X-Hub-Signature-256', before: 'sha256=' }),
     fragments: ['sha256=', 'sha1=', '=', 'ab12', '0', ' ', 'é'],
   },
   {
+    title: 'shopify',
     name: 'shopify',
     secret: textSecret,
+    keyOf: utf8KeyOf,
     slot: () => ({ header: 'X-Shopify-Hmac-Sha256', before: '' }),
     fragments: ['AB', '+/', '=', '==', ' ', 'é'],
   },
   {
+    title: 'standard-webhooks',
     name: 'standard-webhooks',
     secret: base64Secret,
+    keyOf: base64KeyOf,
     slot: () => ({ header: 'webhook-signature', before: 'v1,' }),
-    fragments: ['v1,', 'v1a,', ',', ' ', '.', 'msg_1', '1767268800', 'AB+/', '=', 'é'],
+    timestampSlot: standardTimestamp('webhook'),
+    fragments: standardFragments,
+  },
+  {
+    title: 'standard-webhooks (Ed25519 v1a)',
+    name: 'standard-webhooks',
+    secret: ed25519Secret,
+    verifyingKey: publicKeyOf,
+    keyOf: (secret) => secret,
+    slot: () => ({ header: 'webhook-signature', before: 'v1a,' }),
+    timestampSlot: standardTimestamp('webhook'),
+    fragments: standardFragments,
+  },
+  {
+    title: 'svix',
+    name: 'svix',
+    secret: base64Secret,
+    keyOf: base64KeyOf,
+    slot: () => ({ header: 'svix-signature', before: 'v1,' }),
+    timestampSlot: standardTimestamp('svix'),
+    fragments: standardFragments,
+  },
+  {
+    title: 'svix (Ed25519 v1a)',
+    name: 'svix',
+    secret: ed25519Secret,
+    verifyingKey: publicKeyOf,
+    keyOf: (secret) => secret,
+    slot: () => ({ header: 'svix-signature', before: 'v1a,' }),
+    timestampSlot: standardTimestamp('svix'),
+    fragments: standardFragments,
   },
 ]
 
@@ -78,19 +158,29 @@ const rejections: (ErrorCode | undefined)[] = [
   'SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE',
 ]
 
-describe.each(cases)('$name properties', ({ name, secret: secretArb, slot, fragments }) => {
+describe.each(cases)('$title properties', (c) => {
+  const { name, secret: secretArb, slot, timestampSlot, fragments } = c
   const scheme = webhookSchemes[name]
+  const keyOf = (secret: string) => c.verifyingKey?.(secret) ?? secret
+  const requestOf = (payload: string | Uint8Array) => c.request?.(bytesOf(payload)) ?? {}
+  /** Signs `payload` and returns the headers and the options that verify them. */
+  const signed = (payload: string | Uint8Array, secret: string, clock: FakeClock, id = 'msg_1') => {
+    const request = requestOf(payload)
+    const headers = scheme.sign({ ...request, payload, secret, clock, id })
+    return { headers, options: { ...request, secrets: [keyOf(secret)], clock } }
+  }
 
   it('verifies what it signs, as a string or as bytes', () => {
     fc.assert(
       fc.property(payloadArb, secretArb, idArb, nowArb, (payload, secret, id, now) => {
         const clock = new FakeClock({ now })
-        const headers = scheme.sign({ payload, secret, clock, id })
+        const { headers, options } = signed(payload, secret, clock, id)
         const bytes = bytesOf(payload)
-        const options = { secrets: [secret], clock }
         expect(scheme.verify(headers, payload, options).scheme).toBe(name)
-        expect(scheme.verify(headers, bytes, options).scheme).toBe(name)
-        expect(scheme.sign({ payload: bytes, secret, clock, id })).toEqual(headers)
+        expect(scheme.verify(headers, bytes, options).secretIndex).toBe(0)
+        expect(scheme.sign({ ...requestOf(payload), payload: bytes, secret, clock, id })).toEqual(
+          headers,
+        )
       }),
     )
   })
@@ -105,11 +195,10 @@ describe.each(cases)('$name properties', ({ name, secret: secretArb, slot, fragm
       .map(([bytes, at, flip]) => ({ bytes, at: at % bytes.length, flip }))
     fc.assert(
       fc.property(arb, secretArb, ({ bytes, at, flip }, secret) => {
-        const clock = new FakeClock()
-        const headers = scheme.sign({ payload: bytes, secret, clock, id: 'msg_1' })
+        const { headers, options } = signed(bytes, secret, new FakeClock())
         const changed = Uint8Array.from(bytes)
         changed[at] = (changed[at] ?? 0) ^ flip
-        expect(codeOf(() => scheme.verify(headers, changed, { secrets: [secret], clock }))).toBe(
+        expect(codeOf(() => scheme.verify(headers, changed, options))).toBe(
           'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
         )
       }),
@@ -125,51 +214,103 @@ describe.each(cases)('$name properties', ({ name, secret: secretArb, slot, fragm
     )
     fc.assert(
       fc.property(arb, ([payload, secret, at, char]) => {
-        const clock = new FakeClock()
-        const headers = scheme.sign({ payload, secret, clock, id: 'msg_1' })
+        const { headers, options } = signed(payload, secret, new FakeClock())
         const { header, before } = slot(headers)
         const value = headers[header] ?? ''
         const signature = value.slice(before.length)
         const i = at % signature.length
         fc.pre(signature[i] !== char)
         const forged = before + signature.slice(0, i) + char + signature.slice(i + 1)
-        const verify = () =>
-          scheme.verify({ ...headers, [header]: forged }, payload, { secrets: [secret], clock })
+        const verify = () => scheme.verify({ ...headers, [header]: forged }, payload, options)
         expect(codeOf(verify)).toBe('SEAM_ERR_WEBHOOK_SIGNATURE_INVALID')
       }),
     )
   })
 
-  // HMAC pads short keys with zero bytes, so keys that differ only in trailing zeros are one key.
-  const hmacKey = (secret: string): string => {
-    const bytes =
-      name === 'standard-webhooks'
-        ? Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
-        : Buffer.from(secret, 'utf8')
-    return bytes.toString('hex').replace(/(00)+$/, '')
-  }
-
   it('rejects a signature made with another secret', () => {
     fc.assert(
       fc.property(payloadArb, secretArb, secretArb, (payload, signer, verifier) => {
-        fc.pre(hmacKey(signer) !== hmacKey(verifier))
-        const clock = new FakeClock()
-        const headers = scheme.sign({ payload, secret: signer, clock, id: 'msg_1' })
-        expect(codeOf(() => scheme.verify(headers, payload, { secrets: [verifier], clock }))).toBe(
+        fc.pre(c.keyOf(signer) !== c.keyOf(verifier))
+        const { headers, options } = signed(payload, signer, new FakeClock())
+        const wrong = { ...options, secrets: [keyOf(verifier)] }
+        expect(codeOf(() => scheme.verify(headers, payload, wrong))).toBe(
           'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
         )
       }),
     )
   })
 
+  if (timestampSlot) {
+    it('rejects a timestamp with any one character changed', () => {
+      const arb = fc.tuple(
+        payloadArb,
+        secretArb,
+        nowArb,
+        fc.nat(),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      )
+      fc.assert(
+        fc.property(arb, ([payload, secret, now, at, char]) => {
+          const { headers, options } = signed(payload, secret, new FakeClock({ now }))
+          const { header, before, after } = timestampSlot(headers)
+          const value = headers[header] ?? ''
+          const t = value.slice(before.length, value.length - after.length)
+          const i = at % t.length
+          fc.pre(t[i] !== char)
+          const forgedT = t.slice(0, i) + char + t.slice(i + 1)
+          const forged = before + forgedT + after
+          // The clock reads the forged time, so only the signature can catch it.
+          const clock = new FakeClock({
+            now: /^\d{1,12}$/.test(forgedT) ? Number(forgedT) * 1000 : now,
+          })
+          const code = codeOf(() =>
+            scheme.verify({ ...headers, [header]: forged }, payload, { ...options, clock }),
+          )
+          expect([
+            'SEAM_ERR_WEBHOOK_SIGNATURE_MALFORMED',
+            'SEAM_ERR_WEBHOOK_SIGNATURE_INVALID',
+          ]).toContain(code)
+        }),
+      )
+    })
+
+    it('rejects a timestamp further from the clock than the tolerance, before or after', () => {
+      const arb = fc.tuple(
+        payloadArb,
+        secretArb,
+        nowArb,
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }),
+        fc.boolean(),
+      )
+      fc.assert(
+        fc.property(arb, ([payload, secret, now, toleranceMs, beyond, future]) => {
+          const { headers, options } = signed(payload, secret, new FakeClock({ now }))
+          const signedAt = Math.floor(now / 1000) * 1000
+          const skew = toleranceMs + beyond
+          const clock = new FakeClock({ now: future ? signedAt - skew : signedAt + skew })
+          expect(
+            codeOf(() => scheme.verify(headers, payload, { ...options, clock, toleranceMs })),
+          ).toBe('SEAM_ERR_WEBHOOK_TIMESTAMP_OUTSIDE_TOLERANCE')
+          const within = new FakeClock({ now: signedAt + (future ? -toleranceMs : toleranceMs) })
+          expect(
+            scheme.verify(headers, payload, { ...options, clock: within, toleranceMs }).timestamp,
+          ).toBe(signedAt)
+        }),
+      )
+    })
+  }
+
   it('throws nothing but a SeamlineError, whatever the headers hold', () => {
+    const sample = fc.sample(secretArb, { numRuns: 1, seed: 1 })[0] ?? ''
     const names = [
-      ...Object.keys(
-        scheme.sign({ payload: '', secret: 'c2VjcmV0', clock: new FakeClock(), id: 'msg_1' }),
-      ),
+      ...Object.keys(signed('', sample, new FakeClock()).headers),
       'svix-id',
       'svix-timestamp',
       'svix-signature',
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
     ]
     const nameArb = fc.oneof(
       fc.constantFrom(...names),
@@ -186,7 +327,8 @@ describe.each(cases)('$name properties', ({ name, secret: secretArb, slot, fragm
       fc.property(headersArb, payloadArb, (headers, payload) => {
         const code = codeOf(() =>
           scheme.verify(headers, payload, {
-            secrets: ['c2VjcmV0'],
+            ...requestOf(payload),
+            secrets: [keyOf(sample)],
             clock: new FakeClock(),
           }),
         )

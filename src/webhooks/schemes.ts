@@ -3,6 +3,7 @@ import { github } from './verify/github.js'
 import { shopify } from './verify/shopify.js'
 import { standardWebhooks } from './verify/standard-webhooks.js'
 import { stripe } from './verify/stripe.js'
+import { svix } from './verify/svix.js'
 import type { WebhookScheme, WebhookSchemeName } from './webhook-scheme.js'
 
 /** Every signature scheme, by name. */
@@ -11,6 +12,7 @@ export const webhookSchemes: Readonly<Record<WebhookSchemeName, WebhookScheme>> 
   github,
   shopify,
   'standard-webhooks': standardWebhooks,
+  svix,
 })
 
 /** The scheme called `name`; a name read from configuration is checked here. */

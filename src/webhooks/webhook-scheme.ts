@@ -1,6 +1,6 @@
 import type { Clock } from '../time/index.js'
 
-export type WebhookSchemeName = 'stripe' | 'github' | 'shopify' | 'standard-webhooks'
+export type WebhookSchemeName = 'stripe' | 'github' | 'shopify' | 'standard-webhooks' | 'svix'
 
 /** Request headers as a framework hands them over; names are matched case-insensitively. */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>
@@ -8,15 +8,22 @@ export type WebhookHeaders = Headers | Record<string, string | string[] | undefi
 export interface SignOptions {
   /** The exact bytes that will be sent as the body (a string is sent as UTF-8). */
   payload: string | Uint8Array
+  /**
+   * The signing secret. Standard Webhooks and Svix take `whsec_…` for an HMAC `v1` signature
+   * or `whsk_…` for an Ed25519 `v1a` one.
+   */
   secret: string
   /** Source of the signed timestamp. Default `systemClock`. */
   clock?: Clock
-  /** The message id (`webhook-id`); required by `standard-webhooks`, unused by the others. */
+  /** The message id (`webhook-id`, `svix-id`); required by `standard-webhooks` and `svix`. */
   id?: string
 }
 
 export interface VerifyOptions {
-  /** Every secret currently accepted; during a rotation list the old and the new one. */
+  /**
+   * Every secret currently accepted; during a rotation list the old and the new one. For
+   * Standard Webhooks and Svix an entry may be the sender's Ed25519 public key `whpk_…`.
+   */
   secrets: readonly string[]
   /** The clock the signed timestamp is checked against. Default `systemClock`. */
   clock?: Clock
@@ -36,7 +43,7 @@ export interface VerifiedWebhook {
   secretIndex: number
   /** When the sender signed it, epoch milliseconds; only for schemes that sign a timestamp. */
   timestamp?: number
-  /** The `webhook-id` of a `standard-webhooks` message: the key to dedupe deliveries on. */
+  /** The `webhook-id` (`svix-id`) of a Standard Webhooks or Svix message: the key to dedupe on. */
   id?: string
 }
 

@@ -28,25 +28,25 @@ interface Case {
   url?: string
 }
 
+// Two Ed25519 key pairs: the secret keys sign, their public keys verify.
+const ed25519Secrets: [string, string] = [
+  'whsk_YezWYvdwn51X74KYdDXBLs7n8fnG5iDpweglxGBKD35wiGExc7E+RCdAKuJQoYPN8+jF59rg0GdLxV8ND9tLCQ==',
+  'whsk_8EZDrWe1JxougjUZBIxKHiZWMYeo8eBsbZ7GQ0U+ceLyBu01bHELRdwlH+4wyEkvzgtaRt3X505PyR+s/uEISQ==',
+]
+const ed25519PublicKeys: [string, string] = [
+  'whpk_cIhhMXOxPkQnQCriUKGDzfPoxefa4NBnS8VfDQ/bSwk=',
+  'whpk_8gbtNWxxC0XcJR/uMMhJL84LWkbd1+dOT8kfrP7hCEk=',
+]
+
 const cases: Case[] = [
-  {
-    title: 'stripe',
-    name: 'stripe',
-    secrets: ['whsec_old_9f2c', 'whsec_new_71ab'],
-    timed: true,
-  },
+  { title: 'stripe', name: 'stripe', secrets: ['whsec_old_9f2c', 'whsec_new_71ab'], timed: true },
   {
     title: 'github',
     name: 'github',
     secrets: ["It's a Secret to Everybody", 'rotated secret'],
     timed: false,
   },
-  {
-    title: 'shopify',
-    name: 'shopify',
-    secrets: ['shpss_old', 'shpss_new'],
-    timed: false,
-  },
+  { title: 'shopify', name: 'shopify', secrets: ['shpss_old', 'shpss_new'], timed: false },
   {
     title: 'standard-webhooks',
     name: 'standard-webhooks',
@@ -54,6 +54,29 @@ const cases: Case[] = [
       'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       'whsec_c2Vjb25kIHNlY3JldCBmb3Igcm90YXRpb24=',
     ],
+    timed: true,
+    reportsId: true,
+  },
+  {
+    title: 'standard-webhooks (Ed25519 v1a)',
+    name: 'standard-webhooks',
+    secrets: ed25519Secrets,
+    keys: ed25519PublicKeys,
+    timed: true,
+    reportsId: true,
+  },
+  {
+    title: 'svix',
+    name: 'svix',
+    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_c3ZpeCByb3RhdGVkIHNlY3JldCBrZXk='],
+    timed: true,
+    reportsId: true,
+  },
+  {
+    title: 'svix (Ed25519 v1a)',
+    name: 'svix',
+    secrets: ed25519Secrets,
+    keys: ed25519PublicKeys,
     timed: true,
     reportsId: true,
   },
@@ -127,13 +150,9 @@ describe.each(cases)('$title', ({ name, secrets, keys = secrets, timed, reportsI
     for (const headers of [lower, upper, arrays, new Headers(signed)]) {
       expect(verify(headers).scheme).toBe(name)
     }
-    expect(
-      verify({
-        ...signed,
-        'content-type': 'application/json',
-        other: undefined,
-      }).scheme,
-    ).toBe(name)
+    expect(verify({ ...signed, 'content-type': 'application/json', other: undefined }).scheme).toBe(
+      name,
+    )
   })
 
   it('rejects a request without its signature headers', () => {
@@ -276,13 +295,7 @@ describe.each(cases)('$title', ({ name, secrets, keys = secrets, timed, reportsI
     it('signs no timestamp, so the clock plays no part', () => {
       const far = new FakeClock({ now: start + 10 * 365 * 86_400_000 })
       expect(sign({ payload, secret: oldSecret, clock: far, id })).toEqual(signed)
-      expect(
-        verify(signed, payload, {
-          secrets: [oldKey],
-          clock: far,
-          toleranceMs: 0,
-        }),
-      ).toEqual({
+      expect(verify(signed, payload, { secrets: [oldKey], clock: far, toleranceMs: 0 })).toEqual({
         scheme: name,
         secretIndex: 0,
       })
@@ -326,14 +339,7 @@ describe.each(cases)('$title', ({ name, secrets, keys = secrets, timed, reportsI
       invalid(() => sign({ payload, secret: '', clock, id }))
       invalid(() => sign({ payload, secret: '\t', clock, id }))
       invalid(() => sign({ payload, secret: undefined as never, clock, id }))
-      invalid(() =>
-        sign({
-          payload: { id: 'evt_1' } as never,
-          secret: oldSecret,
-          clock,
-          id,
-        }),
-      )
+      invalid(() => sign({ payload: { id: 'evt_1' } as never, secret: oldSecret, clock, id }))
       invalid(() => scheme.sign(undefined as never))
     })
   })
@@ -380,6 +386,7 @@ describe('webhookSchemes', () => {
       'shopify',
       'standard-webhooks',
       'stripe',
+      'svix',
     ])
     expect(Object.isFrozen(webhookSchemes)).toBe(true)
     for (const scheme of Object.values(webhookSchemes)) expect(Object.isFrozen(scheme)).toBe(true)
@@ -393,7 +400,7 @@ describe('webhookSchemes', () => {
       ).toBe('SEAM_ERR_INVALID_ARGUMENT')
     }
     expect(errorOf(() => webhookScheme('paddle' as never)).message).toBe(
-      'webhookScheme name must be one of stripe, github, shopify, standard-webhooks (got "paddle")',
+      'webhookScheme name must be one of stripe, github, shopify, standard-webhooks, svix (got "paddle")',
     )
   })
 })
