@@ -24,8 +24,12 @@ class AttemptAbort implements Abortable {
   }
 
   removeEventListener(_type: 'abort', listener: Listener): void {
-    const at = this.#listeners.indexOf(listener)
-    if (at >= 0) this.#listeners.splice(at, 1)
+    // Shifted down in place: splice would make an array of the removed one on every request.
+    const listeners = this.#listeners
+    const at = listeners.indexOf(listener)
+    if (at < 0) return
+    for (let i = at; i < listeners.length - 1; i++) listeners[i] = listeners[i + 1]!
+    listeners.pop()
   }
 
   abort(reason: unknown): void {

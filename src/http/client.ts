@@ -151,6 +151,13 @@ interface Answer {
 }
 
 const flatHeaders = (headers: TransportResponse['headers']): Record<string, string> => {
+  // undici's are most often flat already (lower-case names, one value each): kept as they are.
+  for (const name in headers)
+    if (typeof headers[name] !== 'string' || name !== name.toLowerCase()) return flatten(headers)
+  return headers as Record<string, string>
+}
+
+const flatten = (headers: TransportResponse['headers']): Record<string, string> => {
   const flat: Record<string, string> = {}
   for (const name in headers) {
     const value = headers[name]
