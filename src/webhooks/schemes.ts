@@ -1,9 +1,14 @@
 import { SeamlineError } from '../errors/index.js'
+import { discord } from './verify/discord.js'
 import { github } from './verify/github.js'
+import { paddle } from './verify/paddle.js'
 import { shopify } from './verify/shopify.js'
+import { slack } from './verify/slack.js'
+import { square } from './verify/square.js'
 import { standardWebhooks } from './verify/standard-webhooks.js'
 import { stripe } from './verify/stripe.js'
 import { svix } from './verify/svix.js'
+import { twilio } from './verify/twilio.js'
 import type { WebhookScheme, WebhookSchemeName } from './webhook-scheme.js'
 
 /** Every signature scheme, by name. */
@@ -13,6 +18,11 @@ export const webhookSchemes: Readonly<Record<WebhookSchemeName, WebhookScheme>> 
   shopify,
   'standard-webhooks': standardWebhooks,
   svix,
+  slack,
+  twilio,
+  paddle,
+  square,
+  discord,
 })
 
 /** The scheme called `name`; a name read from configuration is checked here. */

@@ -1,6 +1,16 @@
 import type { Clock } from '../time/index.js'
 
-export type WebhookSchemeName = 'stripe' | 'github' | 'shopify' | 'standard-webhooks' | 'svix'
+export type WebhookSchemeName =
+  | 'stripe'
+  | 'github'
+  | 'shopify'
+  | 'standard-webhooks'
+  | 'svix'
+  | 'slack'
+  | 'twilio'
+  | 'paddle'
+  | 'square'
+  | 'discord'
 
 /** Request headers as a framework hands them over; names are matched case-insensitively. */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>
@@ -17,6 +27,8 @@ export interface SignOptions {
   clock?: Clock
   /** The message id (`webhook-id`, `svix-id`); required by `standard-webhooks` and `svix`. */
   id?: string
+  /** The URL the webhook is sent to; required by the schemes that sign it (`twilio`, `square`). */
+  url?: string
 }
 
 export interface VerifyOptions {
@@ -29,9 +41,16 @@ export interface VerifyOptions {
   clock?: Clock
   /**
    * How far the signed timestamp may be from `clock.now()`, before or after, in milliseconds.
-   * Default 300 000 (5 minutes). Unused by schemes that sign no timestamp (github, shopify).
+   * Default 300 000 (5 minutes). Unused by schemes that sign no timestamp (github, shopify,
+   * twilio, square).
    */
   toleranceMs?: number
+  /**
+   * The full URL the request was sent to, as the sender saw it (scheme, host, path, query);
+   * required by the schemes that sign it (`twilio`, `square`). Behind a proxy, rebuild it from
+   * trusted forwarding headers only.
+   */
+  url?: string
 }
 
 export interface VerifiedWebhook {

@@ -80,6 +80,48 @@ const cases: Case[] = [
     timed: true,
     reportsId: true,
   },
+  {
+    title: 'slack',
+    name: 'slack',
+    secrets: ['8f742231b10e8888abcd99yyyzzz85a5', 'rotated'],
+    timed: true,
+  },
+  {
+    title: 'twilio',
+    name: 'twilio',
+    secrets: ['12345abcdef0123456789abcdef01234', 'fedcba98765432100123456789abcdef'],
+    timed: false,
+    url: 'https://example.com/twilio/sms?channel=main',
+  },
+  {
+    title: 'paddle',
+    name: 'paddle',
+    secrets: [
+      'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI',
+      'pdl_ntfset_rotated',
+    ],
+    timed: true,
+  },
+  {
+    title: 'square',
+    name: 'square',
+    secrets: ['asdf1234', 'rotated signature key'],
+    timed: false,
+    url: 'https://example.com/webhooks/square',
+  },
+  {
+    title: 'discord',
+    name: 'discord',
+    secrets: [
+      '61ecd662f7709f9d57ef82987435c12ecee7f1f9c6e620e9c1e825c4604a0f7e',
+      'f04643ad67b5271a2e823519048c4a1e26563187a8f1e06c6d9ec643453e71e2',
+    ],
+    keys: [
+      '7088613173b13e4427402ae250a183cdf3e8c5e7dae0d0674bc55f0d0fdb4b09',
+      'f206ed356c710b45dc251fee30c8492fce0b5a46ddd7e74e4fc91facfee10849',
+    ],
+    timed: true,
+  },
 ]
 
 const start = Date.UTC(2026, 0, 1, 12)
@@ -382,25 +424,30 @@ describe.each(cases)('$title', ({ name, secrets, keys = secrets, timed, reportsI
 describe('webhookSchemes', () => {
   it('holds every scheme, frozen', () => {
     expect(Object.keys(webhookSchemes).sort()).toEqual([
+      'discord',
       'github',
+      'paddle',
       'shopify',
+      'slack',
+      'square',
       'standard-webhooks',
       'stripe',
       'svix',
+      'twilio',
     ])
     expect(Object.isFrozen(webhookSchemes)).toBe(true)
     for (const scheme of Object.values(webhookSchemes)) expect(Object.isFrozen(scheme)).toBe(true)
   })
 
   it('throws a typed error for an unknown name, inherited properties included', () => {
-    for (const name of ['paddle', 'Stripe', 'toString', '__proto__', '', 42, undefined]) {
+    for (const name of ['mailgun', 'Stripe', 'toString', '__proto__', '', 42, undefined]) {
       expect(
         codeOf(() => webhookScheme(name as never)),
         String(name),
       ).toBe('SEAM_ERR_INVALID_ARGUMENT')
     }
-    expect(errorOf(() => webhookScheme('paddle' as never)).message).toBe(
-      'webhookScheme name must be one of stripe, github, shopify, standard-webhooks, svix (got "paddle")',
+    expect(errorOf(() => webhookScheme('mailgun' as never)).message).toBe(
+      'webhookScheme name must be one of stripe, github, shopify, standard-webhooks, svix, slack, twilio, paddle, square, discord (got "mailgun")',
     )
   })
 })

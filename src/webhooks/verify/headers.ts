@@ -1,4 +1,5 @@
-import type { WebhookHeaders } from '../webhook-scheme.js'
+import { rejection } from './failure.js'
+import type { WebhookHeaders, WebhookSchemeName } from '../webhook-scheme.js'
 
 /**
  * Every non-empty value sent under `name`, matched case-insensitively. A `Headers` object has
@@ -25,4 +26,25 @@ export function headerValues(headers: WebhookHeaders, name: string): string[] {
 // Duck-typed, so a `Headers` from another copy of undici (or another realm) is recognised too.
 function isHeaders(headers: WebhookHeaders): headers is Headers {
   return typeof (headers as { get?: unknown }).get === 'function'
+}
+
+/** The one value of a header that must be sent exactly once: missing or repeated is refused. */
+export function singleHeader(
+  scheme: WebhookSchemeName,
+  headers: WebhookHeaders,
+  name: string,
+): string {
+  const values = headerValues(headers, name)
+  const [value] = values
+  if (value === undefined) {
+    throw rejection(scheme, 'SEAM_ERR_WEBHOOK_SIGNATURE_MISSING', `has no ${name} header`)
+  }
+  if (values.length > 1) {
+    throw rejection(
+      scheme,
+      'SEAM_ERR_WEBHOOK_SIGNATURE_MALFORMED',
+      `has more than one ${name} header`,
+    )
+  }
+  return value
 }

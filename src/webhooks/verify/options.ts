@@ -147,3 +147,29 @@ function clockOf(
 function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
 }
+
+/** The request URL a scheme signs, checked: it must be given, and absolute http(s). */
+export function requestUrl(
+  operation: 'sign' | 'verify',
+  scheme: WebhookSchemeName,
+  url: unknown,
+): string {
+  if (url === undefined) {
+    throw invalidArgument(
+      operation,
+      scheme,
+      'url',
+      'is required: this scheme signs the URL the webhook is sent to',
+    )
+  }
+  const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined
+  if (parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:') {
+    throw invalidArgument(
+      operation,
+      scheme,
+      'url',
+      `must be an absolute http(s) URL (got ${describe(url)})`,
+    )
+  }
+  return url as string
+}
