@@ -1,8 +1,13 @@
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
-import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { verifySlackRequest } from '@slack/bolt'
+import { verifyKey } from 'discord-interactions'
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto'
 import fc from 'fast-check'
 import { Webhook } from 'standardwebhooks'
+import { WebhooksHelper } from 'square'
 import Stripe from 'stripe'
+import { Webhook as SvixWebhook } from 'svix'
+import twilioSdk from 'twilio'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isSeamlineError, type ErrorCode } from '../errors/index.js'
 import { FakeClock } from '../time/index.js'
@@ -130,6 +135,67 @@ const cases: Case[] = [
     slot: () => ({ header: 'svix-signature', before: 'v1a,' }),
     timestampSlot: standardTimestamp('svix'),
     fragments: standardFragments,
+  },
+  {
+    title: 'slack',
+    name: 'slack',
+    secret: textSecret,
+    keyOf: utf8KeyOf,
+    slot: () => ({ header: 'X-Slack-Signature', before: 'v0=' }),
+    timestampSlot: () => ({ header: 'X-Slack-Request-Timestamp', before: '', after: '' }),
+    fragments: ['v0=', 'v1=', '=', 'ab12', '1767268800', ' ', 'é'],
+  },
+  {
+    // JSON bodies: the URL carries the body's SHA-256, so every byte counts. (Form bodies are
+    // verified as the parameters Twilio signs; see twilio.test.ts.)
+    title: 'twilio',
+    name: 'twilio',
+    secret: textSecret,
+    keyOf: utf8KeyOf,
+    request: (body) => ({
+      url: `https://example.com/twilio?bodySHA256=${createHash('sha256').update(body).digest('hex')}`,
+    }),
+    slot: () => ({ header: 'X-Twilio-Signature', before: '' }),
+    fragments: ['AB', '+/', '=', '==', ' ', 'é'],
+  },
+  {
+    title: 'paddle',
+    name: 'paddle',
+    secret: textSecret,
+    keyOf: utf8KeyOf,
+    slot: (headers) => ({
+      header: 'Paddle-Signature',
+      before: `${headers['Paddle-Signature']?.split('h1=')[0]}h1=`,
+    }),
+    timestampSlot: (headers) => {
+      const value = headers['Paddle-Signature'] ?? ''
+      return { header: 'Paddle-Signature', before: 'ts=', after: value.slice(value.indexOf(';')) }
+    },
+    fragments: ['ts=', 'h1=', ';', ' ', '=', '1767268800', 'ab12', 'é'],
+  },
+  {
+    title: 'square',
+    name: 'square',
+    secret: textSecret,
+    keyOf: utf8KeyOf,
+    request: () => ({ url: 'https://example.com/webhooks/square' }),
+    slot: () => ({ header: 'x-square-hmacsha256-signature', before: '' }),
+    fragments: ['AB', '+/', '=', '==', ' ', 'é'],
+  },
+  {
+    title: 'discord',
+    name: 'discord',
+    secret: fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((seed) => Buffer.from(seed).toString('hex')),
+    verifyingKey: (seed) => {
+      const whpk = publicKeyOf(`whsk_${Buffer.from(seed, 'hex').toString('base64')}`)
+      return Buffer.from(whpk.replace(/^whpk_/, ''), 'base64').toString('hex')
+    },
+    keyOf: (seed) => seed,
+    slot: () => ({ header: 'X-Signature-Ed25519', before: '' }),
+    timestampSlot: () => ({ header: 'X-Signature-Timestamp', before: '', after: '' }),
+    fragments: ['ab', '0f', '1767268800', ' ', 'é'],
   },
 ]
 
@@ -417,6 +483,129 @@ describe('oracle properties', () => {
           expect(scheme.verify(theirs, payload, { secrets: [secret], clock }).id).toBe(id)
         },
       ),
+    )
+  })
+
+  it('svix: the official library agrees both ways, for any string body', () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        base64Secret,
+        idArb,
+        nowArb,
+        (payload, secret, id, now) => {
+          vi.setSystemTime(now)
+          const clock = new FakeClock({ now })
+          const ours = webhookSchemes.svix.sign({ payload, secret, clock, id })
+          expect(() => new SvixWebhook(secret).verify(payload, ours)).not.toThrow()
+          const theirs = {
+            ...ours,
+            'svix-signature': new SvixWebhook(secret).sign(id, new Date(now), payload),
+          }
+          expect(webhookSchemes.svix.verify(theirs, payload, { secrets: [secret], clock }).id).toBe(
+            id,
+          )
+        },
+      ),
+    )
+  })
+
+  it("slack: Bolt's verifySlackRequest accepts what we sign, for any string body", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), textSecret, nowArb, (body, secret, now) => {
+        const headers = webhookSchemes.slack.sign({
+          payload: body,
+          secret,
+          clock: new FakeClock({ now }),
+        })
+        expect(() =>
+          verifySlackRequest({
+            signingSecret: secret,
+            body,
+            headers: {
+              'x-slack-signature': headers['X-Slack-Signature'] ?? '',
+              'x-slack-request-timestamp': Number(headers['X-Slack-Request-Timestamp']),
+            },
+            nowMilliseconds: now,
+          }),
+        ).not.toThrow()
+      }),
+    )
+  })
+
+  it('twilio: the SDK agrees both ways, for any form parameters and any JSON body', () => {
+    const { getExpectedTwilioSignature, validateRequest, validateRequestWithBody } = twilioSdk
+    const nameArb = fc.string({ minLength: 1, maxLength: 8 })
+    const paramsArb = fc.dictionary(nameArb, fc.string({ maxLength: 12 }), { maxKeys: 6 })
+    fc.assert(
+      fc.property(paramsArb, textSecret, fc.json(), (params, token, json) => {
+        const url = 'https://example.com/twilio/voice?x=1'
+        const form = new URLSearchParams(params).toString()
+        const ours = webhookSchemes.twilio.sign({ payload: form, secret: token, url })
+        const signature = ours['X-Twilio-Signature'] ?? ''
+        expect(validateRequest(token, signature, url, params)).toBe(true)
+        const theirs = { 'X-Twilio-Signature': getExpectedTwilioSignature(token, url, params) }
+        expect(webhookSchemes.twilio.verify(theirs, form, { secrets: [token], url }).scheme).toBe(
+          'twilio',
+        )
+        const hash = createHash('sha256').update(json).digest('hex')
+        const jsonUrl = `https://example.com/twilio/events?bodySHA256=${hash}`
+        const signedJson = webhookSchemes.twilio.sign({
+          payload: json,
+          secret: token,
+          url: jsonUrl,
+        })
+        expect(
+          validateRequestWithBody(token, signedJson['X-Twilio-Signature'] ?? '', jsonUrl, json),
+        ).toBe(true)
+      }),
+    )
+  })
+
+  it("square: the SDK's WebhooksHelper accepts what we sign, for any string body", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary' }), textSecret, async (body, secret) => {
+        const url = 'https://example.com/webhooks/square'
+        const headers = webhookSchemes.square.sign({ payload: body, secret, url })
+        expect(
+          await WebhooksHelper.verifySignature({
+            requestBody: body,
+            signatureHeader: headers['x-square-hmacsha256-signature'] ?? '',
+            signatureKey: secret,
+            notificationUrl: url,
+          }),
+        ).toBe(true)
+      }),
+    )
+  })
+
+  it("discord: discord-interactions' verifyKey accepts what we sign, for any string body", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary' }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        nowArb,
+        async (body, seed, now) => {
+          const secret = Buffer.from(seed).toString('hex')
+          const headers = webhookSchemes.discord.sign({
+            payload: body,
+            secret,
+            clock: new FakeClock({ now }),
+          })
+          const whpk = publicKeyOf(`whsk_${Buffer.from(seed).toString('base64')}`)
+          const publicKey = Buffer.from(whpk.replace(/^whpk_/, ''), 'base64').toString('hex')
+          expect(
+            await verifyKey(
+              body,
+              headers['X-Signature-Ed25519'] ?? '',
+              headers['X-Signature-Timestamp'] ?? '',
+              publicKey,
+            ),
+          ).toBe(true)
+        },
+      ),
+      { numRuns: 50 },
     )
   })
 })
