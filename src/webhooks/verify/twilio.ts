@@ -68,7 +68,7 @@ function withPort(url: string): string {
  * the full request URL followed by the sorted form parameters. For a JSON body Twilio adds
  * `bodySHA256=<hex SHA-256 of the body>` to the URL and signs the URL alone; the body is then
  * checked against that hash. `url` is required. Nothing dates it: replays are caught only by
- * deduplicating (for instance on `I-Twilio-Idempotency-Token` or the resource SID).
+ * deduplicating, for instance on the resource SID and its status.
  */
 export const twilio = Object.freeze<WebhookScheme>({
   name: 'twilio',
