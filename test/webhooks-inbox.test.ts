@@ -145,6 +145,64 @@ describe('webhook inbox', () => {
     ).toThrow(/at least one secret/)
   })
 
+  it('answers handshakes after verifying them, storing nothing', async () => {
+    const { store, jobs, clock } = setup()
+    const inbox = createWebhookInbox({
+      store,
+      jobs,
+      clock,
+      sources: {
+        slack: { scheme: 'slack', secrets: ['slack-signing-secret'] },
+        github: { scheme: 'github', secrets: ['gh-secret'] },
+      },
+    })
+    const challenge = JSON.stringify({ type: 'url_verification', challenge: 'c-42', token: 't' })
+    const slackHeaders = webhookScheme('slack').sign({
+      payload: challenge,
+      secret: 'slack-signing-secret',
+      clock,
+    })
+    const answer = await inbox.receive({ source: 'slack', headers: slackHeaders, body: challenge })
+    expect(answer).toMatchObject({ status: 200, body: JSON.stringify({ challenge: 'c-42' }) })
+    const forged = await inbox.receive({ source: 'slack', headers: {}, body: challenge })
+    expect(forged.status).toBe(401)
+    const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 })
+    const pingHeaders = {
+      ...webhookScheme('github').sign({ payload: ping, secret: 'gh-secret', clock }),
+      'x-github-event': 'ping',
+      'x-github-delivery': 'ping-1',
+    }
+    expect(
+      (await inbox.receive({ source: 'github', headers: pingHeaders, body: ping })).status,
+    ).toBe(200)
+    expect(await store.inbox.get('github', 'ping-1')).toBeUndefined()
+  })
+
+  it('commits concurrent deliveries together', async () => {
+    const store = sqliteStore({ path })
+    cleanups.push(() => store.close())
+    const batches: number[] = []
+    const counting: Store = {
+      ...store,
+      inbox: {
+        ...store.inbox,
+        receive: (events) => {
+          batches.push(events.length)
+          return store.inbox.receive(events)
+        },
+      },
+    }
+    const { inbox, clock, source } = setup({ store: counting, jobs: createJobs({ store }) })
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        inbox.receive({ source, ...stripeDelivery(clock, { id: `evt_g${n}`, type: 'x' }) }),
+      ),
+    )
+    expect(responses.every((r) => r.status === 200)).toBe(true)
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(40)
+    expect(batches.length).toBeLessThan(40)
+  })
+
   it('handles one key’s events in arrival order', async () => {
     const { jobs, clock, store } = setup()
     const inbox = createWebhookInbox({

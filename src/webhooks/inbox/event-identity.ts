@@ -7,18 +7,25 @@ export interface EventIdentity {
   /** The provider's id for the event: the same on every delivery of it. */
   id: string
   type: string
+  /** For a delivery that carries several events (HubSpot, SendGrid…), this event's own item. */
+  item?: unknown
 }
 
-type Reader = (
-  headers: FlatHeaders,
-  json: Record<string, unknown> | undefined,
-) => { id: string | undefined; type: string | undefined }
+type Json = Record<string, unknown> | undefined
+type Found = { id: string | undefined; type: string | undefined }
+type Reader = (headers: FlatHeaders, json: Json) => Found
 
 const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value !== '' ? value : undefined
+  typeof value === 'string' && value !== ''
+    ? value
+    : typeof value === 'number'
+      ? String(value)
+      : undefined
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
 
 /**
- * Where each provider puts the event's id and type. An id must stay the same when the provider
+ * Where each provider puts an event's id and type. An id must stay the same when the provider
  * delivers the event again, or deduplication would miss the repeat.
  */
 const readers: Readonly<Record<string, Reader>> = {
@@ -32,25 +39,81 @@ const readers: Readonly<Record<string, Reader>> = {
     type: h['x-shopify-topic'],
   }),
   'standard-webhooks': (h, json) => ({ id: h['webhook-id'], type: text(json?.type) }),
+  svix: (h, json) => ({ id: h['svix-id'], type: text(json?.type) }),
+  slack: (_h, json) => ({
+    id: text(json?.event_id),
+    type: text(field(json?.event, 'type')) ?? text(json?.type),
+  }),
+  // Twilio sends the same token on every retry of one callback.
+  twilio: (h) => ({ id: h['i-twilio-idempotency-token'], type: undefined }),
+  paddle: (_h, json) => ({ id: text(json?.event_id), type: text(json?.event_type) }),
+  square: (_h, json) => ({ id: text(json?.event_id), type: text(json?.type) }),
+  discord: (_h, json) => ({ id: text(json?.id), type: text(json?.type) }),
+  linear: (h, json) => ({
+    id: h['linear-delivery'] ?? text(json?.webhookId),
+    type: [text(json?.type), text(json?.action)].filter(Boolean).join('.') || undefined,
+  }),
+  mailgun: (_h, json) => ({
+    id: text(field(json?.['event-data'], 'id')),
+    type: text(field(json?.['event-data'], 'event')),
+  }),
+  'lemon-squeezy': (h, json) => ({
+    id: undefined,
+    type: h['x-event-name'] ?? text(field(json?.meta, 'event_name')),
+  }),
+  typeform: (_h, json) => ({ id: text(json?.event_id), type: text(json?.event_type) }),
+  calendly: (_h, json) => ({ id: undefined, type: text(json?.event) }),
+  gitlab: (h) => ({
+    id: h['x-gitlab-event-uuid'] ?? h['idempotency-key'],
+    type: h['x-gitlab-event'],
+  }),
+  twitch: (h) => ({
+    id: h['twitch-eventsub-message-id'],
+    type: h['twitch-eventsub-subscription-type'],
+  }),
+  zoom: (_h, json) => ({ id: undefined, type: text(json?.event) }),
+  paypal: (_h, json) => ({ id: text(json?.id), type: text(json?.event_type) }),
+}
+
+/** Providers whose one delivery carries an array of events, each with its own id. */
+const batches: Readonly<Record<string, (item: unknown) => Found>> = {
+  hubspot: (item) => ({
+    id: text(field(item, 'eventId')),
+    type: text(field(item, 'subscriptionType')),
+  }),
+  sendgrid: (item) => ({ id: text(field(item, 'sg_event_id')), type: text(field(item, 'event')) }),
+}
+
+const hash = (bytes: Uint8Array): string =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+
+function parse(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(body).toString('utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 /**
- * The event's id and type. Without an id from the provider, the id is a hash of the body, so
- * byte-identical deliveries still deduplicate.
+ * The events one delivery carries: one, or one per item for the batch providers. Without an id
+ * from the provider, an event's id is a hash of its bytes, so identical deliveries still
+ * deduplicate.
  */
-export function eventIdentity(
-  scheme: string,
-  headers: FlatHeaders,
-  body: Uint8Array,
-): EventIdentity {
-  let json: Record<string, unknown> | undefined
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(body).toString('utf8'))
-    if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>
-  } catch {
-    json = undefined
+export function eventsOf(scheme: string, headers: FlatHeaders, body: Uint8Array): EventIdentity[] {
+  const parsed = parse(body)
+  const batch = Object.hasOwn(batches, scheme) ? batches[scheme] : undefined
+  if (batch && Array.isArray(parsed)) {
+    return parsed.map((item: unknown) => {
+      const found = batch(item)
+      return {
+        id: found.id ?? hash(Buffer.from(JSON.stringify(item))),
+        type: found.type ?? 'unknown',
+        item,
+      }
+    })
   }
-  const found = readers[scheme]?.(headers, json)
-  const id = found?.id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`
-  return { id, type: found?.type ?? text(json?.type) ?? 'unknown' }
+  const json = typeof parsed === 'object' && parsed !== null ? (parsed as Json) : undefined
+  const found = Object.hasOwn(readers, scheme) ? readers[scheme]?.(headers, json) : undefined
+  return [{ id: found?.id ?? hash(body), type: found?.type ?? text(json?.type) ?? 'unknown' }]
 }

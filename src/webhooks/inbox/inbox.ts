@@ -6,11 +6,13 @@ import {
   type JobContext,
   type Jobs,
 } from '../../jobs/index.js'
-import type { Store } from '../../stores/index.js'
+import type { InboxEvent, InboxOutcome, Store } from '../../stores/index.js'
 import { systemClock, type Clock } from '../../time/index.js'
 import { webhookScheme } from '../schemes.js'
 import type { WebhookHeaders, WebhookSchemeName } from '../webhook-scheme.js'
-import { eventIdentity, type FlatHeaders } from './event-identity.js'
+import { eventsOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
+import { groupCommit } from './group-commit.js'
+import { answerHandshake } from './handshakes.js'
 import { BodyTooLargeError, readBody, type RawBody } from './read-body.js'
 
 /** A verified, stored event, as a handler receives it. */
@@ -32,6 +34,11 @@ export interface WebhookSourceOptions {
   toleranceMs?: number
   /** Events with the same key are handled one at a time, in the order they arrived. */
   orderBy?: (event: WebhookEvent) => string | undefined
+  /**
+   * The public URL the provider posts to, for schemes that sign it (twilio, square, hubspot):
+   * behind a proxy the URL the app sees is not the one that was signed. Default the request's.
+   */
+  url?: string
   /** Retries and the rest for the jobs that run this source's handler. */
   job?: Pick<EnqueueOptions, 'maxAttempts' | 'backoff' | 'priority'>
 }
@@ -54,6 +61,8 @@ export interface WebhookRequest {
   source: string
   headers: WebhookHeaders
   body: RawBody
+  /** The absolute URL the request came to; needed by schemes that sign it. */
+  url?: string
 }
 
 export interface WebhookResponse {
@@ -64,6 +73,8 @@ export interface WebhookResponse {
 
 export type WebhookInboxEvents = {
   'webhook:received': { source: string; id: string; type: string }
+  /** A provider's endpoint check (Slack, Zoom, Twitch, Discord, Xero, GitHub ping), answered. */
+  'webhook:handshake': { source: string }
   'webhook:duplicate': { source: string; id: string }
   /** Refused before anything was stored: `reason` is an error code or `too_large`. */
   'webhook:rejected': { source: string; reason: string }
@@ -142,70 +153,113 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   const eventOf = (
     source: string,
     scheme: WebhookSchemeName,
+    identity: EventIdentity,
     raw: WebhookEvent['raw'],
   ): WebhookEvent => ({
     source,
     provider: scheme,
-    ...eventIdentity(scheme, raw.headers, raw.body),
+    id: identity.id,
+    type: identity.type,
     payload: parsePayload(raw.body),
     raw,
   })
+  const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch))
+
+  // Verifies the delivery; on success, the index of the secret it matched.
+  const verify = (source: WebhookSourceOptions, request: WebhookRequest, body: Uint8Array) => {
+    const url = source.url ?? request.url
+    return webhookScheme(source.scheme).verify(request.headers, body, {
+      secrets: source.secrets,
+      clock,
+      ...(source.toleranceMs !== undefined && { toleranceMs: source.toleranceMs }),
+      ...(url !== undefined && { url }),
+    }).secretIndex
+  }
+
+  // One stored event per event the delivery carries, each with the job that will handle it.
+  const toStore = (
+    name: string,
+    source: WebhookSourceOptions,
+    headers: FlatHeaders,
+    body: Uint8Array,
+  ) => {
+    const receivedAt = clock.now()
+    return eventsOf(source.scheme, headers, body).map((identity) => {
+      const bytes = identity.item === undefined ? body : Buffer.from(JSON.stringify(identity.item))
+      const event = eventOf(name, source.scheme, identity, { headers, body: bytes, receivedAt })
+      const orderKey = source.orderBy?.(event)
+      const job = jobs.prepare(
+        jobName(name),
+        { source: name, eventId: event.id },
+        { ...source.job, ...(orderKey !== undefined && { orderKey }) },
+      )
+      const stored: InboxEvent = {
+        source: name,
+        eventId: event.id,
+        receivedAt,
+        headers,
+        body: bytes,
+        job,
+      }
+      return { event, stored }
+    })
+  }
 
   return {
     events,
     async receive(request) {
-      const source = Object.hasOwn(sources, request.source) ? sources[request.source] : undefined
+      const name = request.source
+      const source = Object.hasOwn(sources, name) ? sources[name] : undefined
       if (!source) return json(404, { error: 'unknown webhook source' })
       let body: Uint8Array
       try {
         body = await readBody(request.body, maxBodyBytes)
       } catch (error) {
         if (!(error instanceof BodyTooLargeError)) throw error
-        events.emit('webhook:rejected', { source: request.source, reason: 'too_large' })
+        events.emit('webhook:rejected', { source: name, reason: 'too_large' })
         return json(413, { error: `body larger than ${maxBodyBytes} bytes` })
       }
+      let secretIndex: number
       try {
-        webhookScheme(source.scheme).verify(request.headers, body, {
-          secrets: source.secrets,
-          clock,
-          ...(source.toleranceMs !== undefined && { toleranceMs: source.toleranceMs }),
-        })
+        secretIndex = verify(source, request, body)
       } catch (error) {
         if (!isSeamlineError(error)) throw error
-        events.emit('webhook:rejected', { source: request.source, reason: error.code })
+        events.emit('webhook:rejected', { source: name, reason: error.code })
         return json(401, { error: error.code })
       }
-      const raw = { headers: flatten(request.headers), body, receivedAt: clock.now() }
-      const event = eventOf(request.source, source.scheme, raw)
-      const orderKey = source.orderBy?.(event)
+      const headers = flatten(request.headers)
+      const payload = parsePayload(body)
+      const handshake = answerHandshake(
+        source.scheme,
+        headers,
+        typeof payload === 'object' && payload !== null
+          ? (payload as Record<string, unknown>)
+          : undefined,
+        source.secrets[secretIndex] as string,
+      )
+      if (handshake) {
+        events.emit('webhook:handshake', { source: name })
+        return handshake
+      }
+      const received = toStore(name, source, headers, body)
+      let outcomes: InboxOutcome[]
       try {
-        const [outcome] = await store.inbox.receive([
-          {
-            source: request.source,
-            eventId: event.id,
-            receivedAt: raw.receivedAt,
-            headers: raw.headers,
-            body,
-            job: jobs.prepare(
-              jobName(request.source),
-              { source: request.source, eventId: event.id },
-              {
-                ...source.job,
-                ...(orderKey !== undefined && { orderKey }),
-              },
-            ),
-          },
-        ])
-        if (outcome?.kind === 'duplicate') {
-          events.emit('webhook:duplicate', { source: request.source, id: event.id })
-          return json(200, { received: true, duplicate: true })
-        }
+        outcomes = await commit(received.map((r) => r.stored))
       } catch (error) {
-        events.emit('webhook:store-failed', { source: request.source, error })
+        events.emit('webhook:store-failed', { source: name, error })
         return json(503, { error: 'the event could not be stored; deliver it again' })
       }
-      events.emit('webhook:received', { source: request.source, id: event.id, type: event.type })
-      return json(200, { received: true })
+      let duplicates = 0
+      received.forEach(({ event }, i) => {
+        if (outcomes[i]?.kind === 'duplicate') {
+          duplicates++
+          events.emit('webhook:duplicate', { source: name, id: event.id })
+        } else events.emit('webhook:received', { source: name, id: event.id, type: event.type })
+      })
+      return json(200, {
+        received: true,
+        ...(duplicates === received.length && { duplicate: true }),
+      })
     },
     on(sourceName, handler) {
       const source = sources[sourceName]
@@ -222,7 +276,12 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         if (!stored)
           throw new PermanentError(`event ${eventId} of ${sourceName} is no longer in the inbox`)
         const raw = { headers: stored.headers, body: stored.body, receivedAt: stored.receivedAt }
-        return (handler as WebhookHandler)(eventOf(sourceName, source.scheme, raw), ctx)
+        const [identity] = eventsOf(source.scheme, raw.headers, raw.body)
+        const type = identity?.item === undefined ? (identity?.type ?? 'unknown') : 'unknown'
+        return (handler as WebhookHandler)(
+          eventOf(sourceName, source.scheme, { id: eventId, type }, raw),
+          ctx,
+        )
       })
     },
     prune: () => store.inbox.prune(clock.now() - retentionMs),

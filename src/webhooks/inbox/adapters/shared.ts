@@ -1,0 +1,67 @@
+import type { WebhookInbox, WebhookResponse } from '../inbox.js'
+import type { RawBody } from '../read-body.js'
+
+/**
+ * Which source a request is for: one fixed name, or a function that reads it from the request
+ * (its route parameter, say); `undefined` answers 404.
+ */
+export type SourceOf<R> = string | ((request: R) => string | undefined)
+
+const json = (status: number, body: unknown): WebhookResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+})
+
+/** As the inbox answers a source it does not know. */
+export const unknownSource = (): WebhookResponse => json(404, { error: 'unknown webhook source' })
+
+/**
+ * The answer when a body parser consumed the request before the handler: its signature was made
+ * over bytes that are gone, and verifying a re-serialization of them would fail, or worse, pass
+ * on bytes the provider never signed. 500, so the provider delivers again once it is fixed.
+ */
+export const rawBodyGone = (fix: string): WebhookResponse =>
+  json(500, {
+    error: `the request body was parsed before the webhook handler, so its raw bytes are gone and its signature cannot be verified: ${fix}`,
+  })
+
+/** When the request failed under the inbox (the client went away mid-body, say). */
+export const failed = (): WebhookResponse => json(500, { error: 'the webhook could not be read' })
+
+/**
+ * A Fetch API body as the inbox reads it: chunk by chunk, so a body over the limit is refused
+ * without being buffered; what is left unread is cancelled.
+ */
+export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader()
+  let done = false
+  try {
+    for (;;) {
+      const next = await reader.read()
+      if (next.done) {
+        done = true
+        return
+      }
+      yield next.value
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined)
+    reader.releaseLock()
+  }
+}
+
+/** `inbox.receive`, answering 500 for a request that failed under it instead of throwing. */
+export async function receive(
+  inbox: WebhookInbox,
+  source: string | undefined,
+  headers: Parameters<WebhookInbox['receive']>[0]['headers'],
+  body: RawBody,
+): Promise<WebhookResponse> {
+  if (source === undefined) return unknownSource()
+  try {
+    return await inbox.receive({ source, headers, body })
+  } catch {
+    return failed()
+  }
+}
