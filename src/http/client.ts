@@ -290,6 +290,25 @@ export function createClient(options: ClientOptions) {
   const inner = options.policies?.length ? wrap(...options.policies) : undefined
   const endsOnAbort = takesAttemptAbort.has(transport)
   const cheapAbort = !inner && endsOnAbort
+  const attemptTimedOut = (reason: string) => () =>
+    new TimeoutError({ operation: 'run', target: 'attempt', reason })
+  const tookTooLong = attemptTimedOut(`took longer than ${attemptTimeoutMs} ms`)
+  const reachedDeadline = attemptTimedOut(
+    `reached the deadline set around it, before its own ${attemptTimeoutMs} ms`,
+  )
+
+  // An attempt's time limit (or the call's deadline, if sooner) and the caller's abort.
+  const attemptScope = (parent: AbortSignal | undefined, deadline: number): DeadlineScope => {
+    const at = clock.now() + attemptTimeoutMs
+    return scopeDeadline(
+      parent,
+      Math.min(at, deadline),
+      clock,
+      deadline < at ? reachedDeadline : tookTooLong,
+      // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
+      cheapAbort ? attemptAbort() : new AbortController(),
+    )
+  }
 
   async function call<T = unknown>(
     method: string,
@@ -331,33 +350,13 @@ export function createClient(options: ClientOptions) {
     )
     const attempts: HttpAttempt[] = []
 
-    // The attempt's time limit (or the deadline, if sooner) and the caller's abort.
-    const attemptScope = (parent: AbortSignal | undefined): DeadlineScope => {
-      const now = clock.now()
-      const cut = deadline < now + attemptTimeoutMs
-      return scopeDeadline(
-        parent,
-        cut ? deadline : now + attemptTimeoutMs,
-        clock,
-        () =>
-          new TimeoutError({
-            operation: 'run',
-            target: 'attempt',
-            reason: cut
-              ? `reached the deadline set around it, before its own ${attemptTimeoutMs} ms`
-              : `took longer than ${attemptTimeoutMs} ms`,
-          }),
-        // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
-        cheapAbort ? attemptAbort() : new AbortController(),
-      )
-    }
     // One attempt on the wire, within its scope: a transport that ends at once when its signal
     // aborts (undici's) is awaited as it is, any other is raced against the scope.
     const send = async (
       parent: AbortSignal | undefined,
       request: TransportRequest,
     ): Promise<Answer & { raw?: TransportResponse }> => {
-      const scope = attemptScope(parent)
+      const scope = attemptScope(parent, deadline)
       try {
         const sent = transport(request, scope.signal)
         const response = await (endsOnAbort ? sent : scope.bound(sent))
