@@ -30,6 +30,8 @@ export type Transport = (
  */
 export const takesAttemptAbort = new WeakSet<Transport>()
 
+const once = { once: true }
+
 /** The default transport: undici's `request` over a keep-alive dispatcher (the global one unless given). */
 export function undiciTransport(options: { dispatcher?: Dispatcher } = {}): Transport {
   const transport: Transport = (request, signal) =>
@@ -39,7 +41,7 @@ export function undiciTransport(options: { dispatcher?: Dispatcher } = {}): Tran
       const fail: (why: unknown) => void = reject
       const abort = (): void => fail(signal.reason)
       if (signal.aborted) return abort()
-      signal.addEventListener('abort', abort, { once: true })
+      signal.addEventListener('abort', abort, once)
       // Left-out options are undefined rather than absent: undici takes both, and no spread is made.
       undiciRequest(request.url, {
         method: request.method,
