@@ -1,5 +1,4 @@
-import type { WebhookInbox, WebhookResponse } from '../inbox.js'
-import type { RawBody } from '../read-body.js'
+import type { WebhookInbox, WebhookRequest, WebhookResponse } from '../inbox.js'
 
 /**
  * Which source a request is for: one fixed name, or a function that reads it from the request
@@ -55,12 +54,12 @@ export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenera
 export async function receive(
   inbox: WebhookInbox,
   source: string | undefined,
-  headers: Parameters<WebhookInbox['receive']>[0]['headers'],
-  body: RawBody,
+  request: Omit<WebhookRequest, 'source' | 'url'> & { url: string | undefined },
 ): Promise<WebhookResponse> {
   if (source === undefined) return unknownSource()
+  const { url, ...rest } = request
   try {
-    return await inbox.receive({ source, headers, body })
+    return await inbox.receive({ source, ...rest, ...(url !== undefined && { url }) })
   } catch {
     return failed()
   }
