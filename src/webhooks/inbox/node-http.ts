@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { writeAnswer } from './adapters/node-response.js'
 import type { WebhookInbox } from './inbox.js'
 
 /**
@@ -12,9 +13,7 @@ export function nodeHandler(
   return (request, response) => {
     inbox
       .receive({ source, headers: request.headers, body: request })
-      .then(({ status, headers, body }) => {
-        response.writeHead(status, headers).end(body)
-      })
+      .then((answer) => writeAnswer(request, response, answer))
       .catch(() => {
         if (!response.headersSent) response.writeHead(500).end()
         else response.destroy()
