@@ -36,6 +36,19 @@ describe('undiciTransport', () => {
     expect(await hanging).toBe(reason)
   })
 
+  it('answers, and refuses a URL that is not http or https as undici does', async () => {
+    const response = await get('/ok', new AbortController().signal)
+    expect([response.status, await response.body.text()]).toEqual([200, 'ok'])
+    const refused = await transport(
+      { method: 'GET', url: new URL('file:///etc/hosts'), headers: {} },
+      new AbortController().signal,
+    ).catch((e: unknown) => e)
+    expect(refused).toMatchObject({
+      code: 'UND_ERR_INVALID_ARG',
+      message: 'Invalid URL protocol: the URL must start with `http:` or `https:`.',
+    })
+  })
+
   it('ends a body that stalls at the abort, with its reason', async () => {
     const controller = new AbortController()
     const response = await get('/stall', controller.signal)
