@@ -6,6 +6,8 @@ import type { JobOutcome, JobRecord, Store } from '../stores/index.js'
 import { jobContext, type ClientSource, type JobContext } from './context.js'
 import type { JobEvents } from './events.js'
 import { outcomeOfError, outcomeOfResult } from './settle.js'
+import { announce, type Settling } from './announce.js'
+import { every } from './every.js'
 
 export type JobHandler<P = unknown> = (payload: P, ctx: JobContext) => unknown
 
@@ -78,7 +80,7 @@ export function startWorker({
   const names = [...definitions.keys()]
 
   const running = new Map<string, Running>()
-  let outcomes: { outcome: JobOutcome; name: string; entry: Running }[] = []
+  let outcomes: Settling[] = []
   let stopping = false
   let cycling: Promise<void> | undefined
   let again = false
@@ -126,9 +128,7 @@ export function startWorker({
           settle: settling.map((s) => s.outcome),
           ...(free > 0 && { claim: { names, owner, limit: free, leaseMs } }),
         })
-        settling.forEach((s, i) =>
-          announce(s.outcome, s.name, s.entry, result.settled[i] ?? false, now),
-        )
+        settling.forEach((s, i) => announce(events, s, result.settled[i] ?? false, now))
         for (const job of result.claimed) run(job)
         idle = free > 0 && result.claimed.length < free
       } catch (error) {
@@ -158,38 +158,6 @@ export function startWorker({
       cancelIdle = undefined
       pump()
     })
-  }
-
-  function announce(
-    outcome: JobOutcome,
-    name: string,
-    entry: Running,
-    settled: boolean,
-    now: number,
-  ): void {
-    const id = outcome.id
-    if (!settled) {
-      if (!entry.completedInTx) events.emit('job:lease-lost', { id, name })
-      return
-    }
-    switch (outcome.kind) {
-      case 'completed':
-        return events.emit('job:completed', { id, name, durationMs: now - entry.startedAt })
-      case 'failed':
-        return events.emit('job:failed', {
-          id,
-          name,
-          attempt: entry.job.attempts + 1,
-          error: outcome.error,
-          runAt: outcome.runAt,
-        })
-      case 'dead':
-        return events.emit('job:dead', { id, name, reason: outcome.reason, error: outcome.error })
-      case 'snoozed':
-        return events.emit('job:snoozed', { id, name, runAt: outcome.runAt })
-      case 'released':
-        return
-    }
   }
 
   function run(job: JobRecord): void {
@@ -237,7 +205,12 @@ export function startWorker({
       // Released at shutdown: the job is someone else's now.
       if (running.get(job.id) !== entry) return
       running.delete(job.id)
-      outcomes.push({ outcome, name: job.name, entry })
+      outcomes.push({
+        outcome,
+        job,
+        startedAt: entry.startedAt,
+        completedInTx: entry.completedInTx,
+      })
       pumpSoon()
     })()
   }
@@ -290,11 +263,12 @@ export function startWorker({
       }
       for (const entry of running.values()) {
         entry.controller.abort(new ShutdownError('the worker is shutting down'))
-        outcomes.push({
-          outcome: { id: entry.job.id, delivery: entry.job.deliveries, kind: 'released' },
-          name: entry.job.name,
-          entry,
-        })
+        const outcome = {
+          id: entry.job.id,
+          delivery: entry.job.deliveries,
+          kind: 'released' as const,
+        }
+        outcomes.push({ outcome, job: entry.job, startedAt: entry.startedAt, completedInTx: false })
       }
       running.clear()
       await quiet()
@@ -304,34 +278,6 @@ export function startWorker({
       }
       heartbeat.stop()
       sweeper.stop()
-    },
-  }
-}
-
-/** Runs `task` every `ms` on `clock`, one run at a time, until stopped. */
-function every(
-  clock: Clock,
-  ms: number,
-  operation: string,
-  report: (operation: string, error: unknown) => void,
-  task: () => Promise<void>,
-): { stop(): void } {
-  let cancel: (() => void) | undefined
-  let stopped = false
-  const arm = (): void => {
-    cancel = clock.after(ms, () => {
-      task()
-        .catch((error: unknown) => report(operation, error))
-        .finally(() => {
-          if (!stopped) arm()
-        })
-    })
-  }
-  arm()
-  return {
-    stop() {
-      stopped = true
-      cancel?.()
     },
   }
 }
