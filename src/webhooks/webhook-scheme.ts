@@ -11,6 +11,20 @@ export type WebhookSchemeName =
   | 'paddle'
   | 'square'
   | 'discord'
+  | 'linear'
+  | 'hubspot'
+  | 'sendgrid'
+  | 'mailgun'
+  | 'lemon-squeezy'
+  | 'typeform'
+  | 'calendly'
+  | 'gitlab'
+  | 'twitch'
+  | 'zoom'
+  | 'xero'
+  | 'intuit'
+  | 'paypal'
+  | 'generic-hmac'
 
 /** Request headers as a framework hands them over; names are matched case-insensitively. */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>
@@ -27,8 +41,13 @@ export interface SignOptions {
   clock?: Clock
   /** The message id (`webhook-id`, `svix-id`); required by `standard-webhooks` and `svix`. */
   id?: string
-  /** The URL the webhook is sent to; required by the schemes that sign it (`twilio`, `square`). */
+  /**
+   * The URL the webhook is sent to; required by the schemes that sign it (`twilio`, `square`,
+   * `hubspot`).
+   */
   url?: string
+  /** The HTTP method the webhook is sent with, for the schemes that sign it (`hubspot`). Default `POST`. */
+  method?: string
 }
 
 export interface VerifyOptions {
@@ -41,16 +60,19 @@ export interface VerifyOptions {
   clock?: Clock
   /**
    * How far the signed timestamp may be from `clock.now()`, before or after, in milliseconds.
-   * Default 300 000 (5 minutes). Unused by schemes that sign no timestamp (github, shopify,
-   * twilio, square).
+   * Default 300 000 (5 minutes), except `linear` (60 000, as Linear's SDK) and `twitch`
+   * (600 000, as Twitch documents). Unused by schemes that sign no timestamp (github, shopify,
+   * twilio, square, lemon-squeezy, typeform, gitlab, xero, intuit).
    */
   toleranceMs?: number
   /**
    * The full URL the request was sent to, as the sender saw it (scheme, host, path, query);
-   * required by the schemes that sign it (`twilio`, `square`). Behind a proxy, rebuild it from
-   * trusted forwarding headers only.
+   * required by the schemes that sign it (`twilio`, `square`, `hubspot`). Behind a proxy,
+   * rebuild it from trusted forwarding headers only.
    */
   url?: string
+  /** The request's HTTP method, for the schemes that sign it (`hubspot`). Default `POST`. */
+  method?: string
 }
 
 export interface VerifiedWebhook {
@@ -62,14 +84,26 @@ export interface VerifiedWebhook {
   secretIndex: number
   /** When the sender signed it, epoch milliseconds; only for schemes that sign a timestamp. */
   timestamp?: number
-  /** The `webhook-id` (`svix-id`) of a Standard Webhooks or Svix message: the key to dedupe on. */
+  /**
+   * The signed message id, the key to dedupe on: `webhook-id` (`svix-id`) for Standard
+   * Webhooks and Svix, `Twitch-Eventsub-Message-Id` for Twitch, `paypal-transmission-id` for
+   * PayPal, the id header of a generic HMAC scheme that signs one.
+   */
   id?: string
 }
 
 export interface WebhookScheme {
   readonly name: WebhookSchemeName
-  /** The headers to send with exactly `options.payload` as the body. */
+  /**
+   * The headers to send with exactly `options.payload` as the body. A scheme that carries its
+   * signature in the body (`mailgun`) has none to give and throws; it offers `signBody`.
+   */
   sign(options: SignOptions): Record<string, string>
+  /**
+   * Only for schemes that carry the signature in the body (`mailgun`): `options.payload` with
+   * the signature added, the body to send.
+   */
+  signBody?(options: SignOptions): string
   /** Returns what was verified; throws a `SeamlineError` on any failure (fail closed). */
   verify(
     headers: WebhookHeaders,

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** HMAC over the parts in order; strings are taken as UTF-8, bytes exactly as given. */
 export function hmac(
-  algorithm: 'sha1' | 'sha256',
+  algorithm: 'sha1' | 'sha256' | 'sha512',
   key: Uint8Array,
   ...parts: readonly (string | Uint8Array)[]
 ): Buffer {

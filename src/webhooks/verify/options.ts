@@ -65,6 +65,7 @@ export function verifyInputs<Key>(
   rawBody: string | Uint8Array,
   options: VerifyOptions,
   format: KeyFormat<Key>,
+  defaultTolerance = defaultToleranceMs,
 ): VerifyInputs<Key> {
   if (typeof headers !== 'object' || headers === null) {
     throw invalidArgument('verify', scheme, 'headers', 'must be a Headers or a plain object')
@@ -72,7 +73,7 @@ export function verifyInputs<Key>(
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('verify', scheme, 'options', 'must be an object')
   }
-  const { secrets, toleranceMs = defaultToleranceMs } = options
+  const { secrets, toleranceMs = defaultTolerance } = options
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw invalidArgument('verify', scheme, 'secrets', 'must list at least one secret')
   }
@@ -172,4 +173,24 @@ export function requestUrl(
     )
   }
   return url as string
+}
+
+const methodPattern = /^[A-Za-z]+$/
+
+/** The HTTP method a scheme signs: `POST` unless given; a token of letters, sent upper-case. */
+export function requestMethod(
+  operation: 'sign' | 'verify',
+  scheme: WebhookSchemeName,
+  method: unknown,
+): string {
+  if (method === undefined) return 'POST'
+  if (typeof method !== 'string' || !methodPattern.test(method)) {
+    throw invalidArgument(
+      operation,
+      scheme,
+      'method',
+      `must be an HTTP method such as POST (got ${typeof method === 'string' ? 'a string' : describe(method)})`,
+    )
+  }
+  return method.toUpperCase()
 }
