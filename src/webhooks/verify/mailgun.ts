@@ -32,12 +32,12 @@ function decode(body: Uint8Array): string | undefined {
   }
 }
 
-const isJsonObject = (text: string) => /^\s*\{/.test(text)
+const isJson = (text: string) => /^\s*[[{]/.test(text)
 
 function read(body: Uint8Array): Signed {
   const text = decode(body)
   if (text === undefined) throw malformed('a body that is not UTF-8 text')
-  return isJsonObject(text) ? readJson(text) : readForm(text)
+  return isJson(text) ? readJson(text) : readForm(text)
 }
 
 // `{"signature": {"timestamp": "…", "token": "…", "signature": "…"}, "event-data": {…}}`
@@ -128,7 +128,7 @@ export const mailgun = Object.freeze<WebhookScheme & { signBody(options: SignOpt
     if (text === undefined) {
       throw invalidArgument('sign', 'mailgun', 'payload', 'must be UTF-8 text')
     }
-    if (isJsonObject(text)) {
+    if (isJson(text)) {
       let parsed: unknown
       try {
         parsed = JSON.parse(text)
