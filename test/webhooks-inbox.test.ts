@@ -6,7 +6,7 @@ import { createJobs } from '../src/jobs/index.js'
 import { createWebhookSender } from '../src/simulator/index.js'
 import { sqliteStore, type Store } from '../src/stores/index.js'
 import { FakeClock } from '../src/time/index.js'
-import { webhookScheme } from '../src/webhooks/index.js'
+import { genericHmacScheme, webhookScheme } from '../src/webhooks/index.js'
 import {
   createWebhookInbox,
   nodeHandler,
@@ -176,6 +176,72 @@ describe('webhook inbox', () => {
       (await inbox.receive({ source: 'github', headers: pingHeaders, body: ping })).status,
     ).toBe(200)
     expect(await store.inbox.get('github', 'ping-1')).toBeUndefined()
+  })
+
+  it('takes a HubSpot batch as one event per item, verified against the public URL and method', async () => {
+    const { store, jobs, clock } = setup()
+    const url = 'https://hooks.example.com/webhooks/hubspot?portal=1'
+    const inbox = createWebhookInbox({
+      store,
+      jobs,
+      clock,
+      sources: { hubspot: { scheme: 'hubspot', secrets: ['hs-client-secret'], url } },
+    })
+    const seen: WebhookEvent[] = []
+    inbox.on('hubspot', (event) => void seen.push(event))
+    const batch = JSON.stringify([
+      { eventId: 9001, subscriptionType: 'contact.creation', objectId: 1 },
+      { eventId: 9002, subscriptionType: 'deal.propertyChange', objectId: 2 },
+    ])
+    const headers = webhookScheme('hubspot').sign({
+      payload: batch,
+      secret: 'hs-client-secret',
+      clock,
+      url,
+    })
+    // The app sees another URL behind its proxy; the source's public URL is what was signed.
+    const request = {
+      source: 'hubspot',
+      headers,
+      body: batch,
+      url: 'http://10.0.0.5:3000/webhooks/hubspot',
+      method: 'POST',
+    }
+    expect((await inbox.receive(request)).status).toBe(200)
+    expect(JSON.parse((await inbox.receive(request)).body)).toEqual({
+      received: true,
+      duplicate: true,
+    })
+    jobs.start()
+    await until(() => seen.length === 2)
+    expect(
+      seen.map((e) => [e.id, e.type, (e.payload as { objectId: number }).objectId]).sort(),
+    ).toEqual([
+      ['9001', 'contact.creation', 1],
+      ['9002', 'deal.propertyChange', 2],
+    ])
+  })
+
+  it('accepts a scheme made with options, such as a generic HMAC', async () => {
+    const { store, jobs, clock } = setup()
+    const scheme = genericHmacScheme({
+      algorithm: 'sha256',
+      encoding: 'hex',
+      header: 'x-acme-signature',
+      prefix: 'sha256=',
+      signedContent: '{timestamp}.{body}',
+      timestampHeader: 'x-acme-timestamp',
+    })
+    const inbox = createWebhookInbox({
+      store,
+      jobs,
+      clock,
+      sources: { acme: { scheme, secrets: ['acme-secret'] } },
+    })
+    const body = JSON.stringify({ id: 'acme-1', type: 'order.paid' })
+    const headers = scheme.sign({ payload: body, secret: 'acme-secret', clock })
+    expect((await inbox.receive({ source: 'acme', headers, body })).status).toBe(200)
+    expect((await inbox.receive({ source: 'acme', headers: {}, body })).status).toBe(401)
   })
 
   it('commits concurrent deliveries together', async () => {

@@ -103,8 +103,9 @@ function parse(body: Uint8Array): unknown {
 export function eventsOf(scheme: string, headers: FlatHeaders, body: Uint8Array): EventIdentity[] {
   const parsed = parse(body)
   const batch = Object.hasOwn(batches, scheme) ? batches[scheme] : undefined
-  if (batch && Array.isArray(parsed)) {
-    return parsed.map((item: unknown) => {
+  // A stored item of a batch is read again on its own when its handler runs.
+  if (batch && typeof parsed === 'object' && parsed !== null) {
+    return (Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]).map((item) => {
       const found = batch(item)
       return {
         id: found.id ?? hash(Buffer.from(JSON.stringify(item))),

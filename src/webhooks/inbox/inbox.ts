@@ -9,7 +9,13 @@ import {
 import type { InboxEvent, InboxOutcome, Store } from '../../stores/index.js'
 import { systemClock, type Clock } from '../../time/index.js'
 import { webhookScheme } from '../schemes.js'
-import type { WebhookHeaders, WebhookSchemeName } from '../webhook-scheme.js'
+import type { PaypalScheme } from '../verify/paypal.js'
+import type {
+  VerifyOptions,
+  WebhookHeaders,
+  WebhookScheme,
+  WebhookSchemeName,
+} from '../webhook-scheme.js'
 import { eventsOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
 import { groupCommit } from './group-commit.js'
 import { answerHandshake } from './handshakes.js'
@@ -28,7 +34,8 @@ export interface WebhookEvent<T = unknown> {
 }
 
 export interface WebhookSourceOptions {
-  scheme: WebhookSchemeName
+  /** A scheme's name, or a scheme made with options (`genericHmacScheme(…)`, `paypalScheme(…)`). */
+  scheme: WebhookSchemeName | WebhookScheme
   /** Every secret accepted now; during a rotation, the old and the new. */
   secrets: readonly string[]
   toleranceMs?: number
@@ -63,6 +70,8 @@ export interface WebhookRequest {
   body: RawBody
   /** The absolute URL the request came to; needed by schemes that sign it. */
   url?: string
+  /** The request's method; signed by HubSpot. Default POST. */
+  method?: string
 }
 
 export interface WebhookResponse {
@@ -139,8 +148,12 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
   const retentionMs = options.retentionMs ?? 7 * 86_400_000
   const events = createEmitter<WebhookInboxEvents>()
+  const schemes = new Map<string, WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>>()
   for (const [name, source] of Object.entries(sources)) {
-    webhookScheme(source.scheme)
+    schemes.set(
+      name,
+      typeof source.scheme === 'string' ? webhookScheme(source.scheme) : source.scheme,
+    )
     if (source.secrets.length === 0) {
       throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
         operation: 'createWebhookInbox',
@@ -150,6 +163,8 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     }
   }
 
+  const schemeOf = (source: string) =>
+    schemes.get(source) as WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>
   const eventOf = (
     source: string,
     scheme: WebhookSchemeName,
@@ -165,15 +180,23 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   })
   const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch))
 
-  // Verifies the delivery; on success, the index of the secret it matched.
-  const verify = (source: WebhookSourceOptions, request: WebhookRequest, body: Uint8Array) => {
+  // Verifies the delivery; on success, the index of the secret it matched. A scheme that may
+  // need to fetch something first (PayPal's certificate) is verified asynchronously.
+  const verify = async (name: string, request: WebhookRequest, body: Uint8Array) => {
+    const source = sources[name] as WebhookSourceOptions
+    const scheme = schemeOf(name)
     const url = source.url ?? request.url
-    return webhookScheme(source.scheme).verify(request.headers, body, {
+    const options: VerifyOptions = {
       secrets: source.secrets,
       clock,
       ...(source.toleranceMs !== undefined && { toleranceMs: source.toleranceMs }),
       ...(url !== undefined && { url }),
-    }).secretIndex
+      ...(request.method !== undefined && { method: request.method }),
+    }
+    const verified = scheme.verifyAsync
+      ? await scheme.verifyAsync(request.headers, body, options)
+      : scheme.verify(request.headers, body, options)
+    return verified.secretIndex
   }
 
   // One stored event per event the delivery carries, each with the job that will handle it.
@@ -184,9 +207,10 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     body: Uint8Array,
   ) => {
     const receivedAt = clock.now()
-    return eventsOf(source.scheme, headers, body).map((identity) => {
+    const scheme = schemeOf(name).name
+    return eventsOf(scheme, headers, body).map((identity) => {
       const bytes = identity.item === undefined ? body : Buffer.from(JSON.stringify(identity.item))
-      const event = eventOf(name, source.scheme, identity, { headers, body: bytes, receivedAt })
+      const event = eventOf(name, scheme, identity, { headers, body: bytes, receivedAt })
       const orderKey = source.orderBy?.(event)
       const job = jobs.prepare(
         jobName(name),
@@ -221,7 +245,7 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
       }
       let secretIndex: number
       try {
-        secretIndex = verify(source, request, body)
+        secretIndex = await verify(name, request, body)
       } catch (error) {
         if (!isSeamlineError(error)) throw error
         events.emit('webhook:rejected', { source: name, reason: error.code })
@@ -230,7 +254,7 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
       const headers = flatten(request.headers)
       const payload = parsePayload(body)
       const handshake = answerHandshake(
-        source.scheme,
+        schemeOf(name).name,
         headers,
         typeof payload === 'object' && payload !== null
           ? (payload as Record<string, unknown>)
@@ -276,10 +300,11 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         if (!stored)
           throw new PermanentError(`event ${eventId} of ${sourceName} is no longer in the inbox`)
         const raw = { headers: stored.headers, body: stored.body, receivedAt: stored.receivedAt }
-        const [identity] = eventsOf(source.scheme, raw.headers, raw.body)
-        const type = identity?.item === undefined ? (identity?.type ?? 'unknown') : 'unknown'
+        const scheme = schemeOf(sourceName).name
+        const [identity] = eventsOf(scheme, raw.headers, raw.body)
+        const type = identity?.type ?? 'unknown'
         return (handler as WebhookHandler)(
-          eventOf(sourceName, source.scheme, { id: eventId, type }, raw),
+          eventOf(sourceName, scheme, { id: eventId, type }, raw),
           ctx,
         )
       })
