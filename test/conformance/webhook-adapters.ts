@@ -57,7 +57,10 @@ export function describeWebhookAdapterConformance(
     beforeAll(async () => {
       store = sqliteStore({ path })
       jobs = createJobs({ store })
-      const sources = { stripe: { scheme: 'stripe' as const, secrets: [conformanceSecret] } }
+      const sources = {
+        stripe: { scheme: 'stripe' as const, secrets: [conformanceSecret] },
+        square: { scheme: 'square' as const, secrets: [conformanceSecret] },
+      }
       const inbox = createWebhookInbox({
         store,
         jobs,
@@ -131,6 +134,23 @@ export function describeWebhookAdapterConformance(
       const response = await post('/webhooks/stripe', signedStripe(body), body)
       expect(response.status).toBe(200)
       expect(Buffer.from((await stored('evt_bytes')) ?? [])).toEqual(Buffer.from(body))
+    })
+
+    it('verifies a scheme that signs the URL, with the URL the request came to', async () => {
+      const body = JSON.stringify({ event_id: 'sq_evt_1', type: 'payment.created', data: {} })
+      const url = `${served.origin}/webhooks/square`
+      const headers = {
+        'content-type': 'application/json',
+        ...webhookScheme('square').sign({ payload: body, secret: conformanceSecret, url }),
+      }
+      expect((await post('/webhooks/square', headers, body)).status).toBe(200)
+      expect(await store.inbox.get('square', 'sq_evt_1')).toBeDefined()
+      const elsewhere = webhookScheme('square').sign({
+        payload: body,
+        secret: conformanceSecret,
+        url: `${served.origin}/somewhere/else`,
+      })
+      expect((await post('/webhooks/square', { ...headers, ...elsewhere }, body)).status).toBe(401)
     })
 
     it('answers 413 to a body over the limit, without reading all of it', async () => {

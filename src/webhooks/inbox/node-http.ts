@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { writeAnswer } from './adapters/node-response.js'
+import { requestUrl, writeAnswer } from './adapters/node-response.js'
 import type { WebhookInbox } from './inbox.js'
 
 /**
@@ -11,8 +11,15 @@ export function nodeHandler(
   source: string,
 ): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
+    const url = requestUrl(request)
     inbox
-      .receive({ source, headers: request.headers, body: request })
+      .receive({
+        source,
+        headers: request.headers,
+        body: request,
+        ...(url !== undefined && { url }),
+        ...(request.method !== undefined && { method: request.method }),
+      })
       .then((answer) => writeAnswer(request, response, answer))
       .catch(() => {
         if (!response.headersSent) response.writeHead(500).end()

@@ -62,6 +62,7 @@ export function expressHandler(
             headers: request.headers,
             body,
             url: requestUrl(request, request.protocol, request.originalUrl ?? request.url),
+            method: request.method,
           })
     answer
       .then((result) => writeAnswer(request, response, result))

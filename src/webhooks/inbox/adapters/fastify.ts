@@ -71,7 +71,8 @@ export function fastifyWebhooks(
       const name = typeof source === 'string' ? source : source(request)
       const body = request.body === undefined ? '' : (request.body as IncomingMessage)
       const url = requestUrl(request.raw, request.protocol)
-      const answer = await receive(inbox, name, { headers: request.headers, body, url })
+      const { method } = request.raw
+      const answer = await receive(inbox, name, { headers: request.headers, body, url, method })
       const { status, headers, body: text } = answer
       reply.code(status)
       reply.headers(leftUnread(request.raw) ? { ...headers, connection: 'close' } : headers)

@@ -31,6 +31,7 @@ export async function receiveRequest(
     headers: request.headers,
     body,
     url: request.url,
+    method: request.method,
   })
   // The rest of a body over the limit is never read, so its connection cannot carry another
   // request: say so, or a server that closes it anyway would announce keep-alive.

@@ -37,7 +37,7 @@ export function honoHandler<C extends HonoContextLike>(
       return toResponse(rawBodyGone(fix))
     }
     const body = new Uint8Array(await c.req.arrayBuffer())
-    const { headers, url } = c.req.raw
-    return toResponse(await receive(inbox, name, { headers, body, url }))
+    const { headers, url, method } = c.req.raw
+    return toResponse(await receive(inbox, name, { headers, body, url, method }))
   }
 }

@@ -16,9 +16,9 @@ const json = (status: number, body: unknown): WebhookResponse => ({
 export const unknownSource = (): WebhookResponse => json(404, { error: 'unknown webhook source' })
 
 /**
- * The answer when a body parser consumed the request before the handler: its signature was made
- * over bytes that are gone, and verifying a re-serialization of them would fail, or worse, pass
- * on bytes the provider never signed. 500, so the provider delivers again once it is fixed.
+ * The answer when a body parser consumed the request before the handler: the signature was made
+ * over bytes that are gone, and a re-serialization of what was parsed is not them (a 401 there
+ * would blame the provider). 500, so the provider delivers again once the app is fixed.
  */
 export const rawBodyGone = (fix: string): WebhookResponse =>
   json(500, {
@@ -54,12 +54,21 @@ export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenera
 export async function receive(
   inbox: WebhookInbox,
   source: string | undefined,
-  request: Omit<WebhookRequest, 'source' | 'url'> & { url: string | undefined },
+  request: Pick<WebhookRequest, 'headers' | 'body'> & {
+    url: string | undefined
+    method: string | undefined
+  },
 ): Promise<WebhookResponse> {
   if (source === undefined) return unknownSource()
-  const { url, ...rest } = request
+  const { headers, body, url, method } = request
   try {
-    return await inbox.receive({ source, ...rest, ...(url !== undefined && { url }) })
+    return await inbox.receive({
+      source,
+      headers,
+      body,
+      ...(url !== undefined && { url }),
+      ...(method !== undefined && { method }),
+    })
   } catch {
     return failed()
   }
