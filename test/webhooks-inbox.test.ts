@@ -244,6 +244,16 @@ describe('webhook inbox', () => {
     expect((await inbox.receive({ source: 'acme', headers: {}, body })).status).toBe(401)
   })
 
+  it('forgets events past their retention every hour, and must be made before the worker starts', async () => {
+    const { store, jobs, clock, inbox, source } = setup({ retentionMs: 60_000 })
+    const delivery = stripeDelivery(clock, { id: 'evt_old', type: 'x' })
+    expect((await inbox.receive({ source, ...delivery })).status).toBe(200)
+    jobs.start()
+    expect(() => createWebhookInbox({ store, jobs, sources: {} })).toThrow(/before jobs.start\(\)/)
+    for (let minute = 0; minute < 61; minute++) await clock.advance(60_000)
+    await until(async () => (await store.inbox.get(source, 'evt_old')) === undefined)
+  })
+
   it('commits concurrent deliveries together', async () => {
     const store = sqliteStore({ path })
     cleanups.push(() => store.close())

@@ -126,13 +126,7 @@ export function createJobs(options: JobsOptions): Jobs {
     events,
     deadLetters: deadLetters(store, clock),
     define(name, handler, definition = {}) {
-      if (worker) {
-        throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
-          operation: 'define',
-          target: name,
-          reason: 'came after start(); define every job before starting the worker',
-        })
-      }
+      if (worker) throw afterStart('define', name)
       if (definition.timeoutMs !== undefined && !(definition.timeoutMs > 0)) {
         throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
           operation: `define ${name}`,
@@ -164,6 +158,7 @@ export function createJobs(options: JobsOptions): Jobs {
     },
     enqueueManyInTx,
     schedule(name, scheduleOptions) {
+      if (worker) throw afterStart('schedule', name)
       const slots = slotsOf(name, scheduleOptions)
       build([
         {
@@ -202,4 +197,12 @@ export function createJobs(options: JobsOptions): Jobs {
       await worker?.stop(stopOptions)
     },
   }
+}
+
+function afterStart(operation: string, name: string): SeamlineError {
+  return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+    operation,
+    target: name,
+    reason: `came after start(); ${operation} everything before starting the worker`,
+  })
 }

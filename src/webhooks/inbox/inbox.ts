@@ -179,6 +179,8 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     raw,
   })
   const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch))
+  const prune = () => store.inbox.prune(clock.now() - retentionMs)
+  schedulePruning(jobs, prune)
 
   // Verifies the delivery; on success, the index of the secret it matched. A scheme that may
   // need to fetch something first (PayPal's certificate) is verified asynchronously.
@@ -309,6 +311,23 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         )
       })
     },
-    prune: () => store.inbox.prune(clock.now() - retentionMs),
+    prune,
+  }
+}
+
+const pruneJob = 'seamline:inbox-prune'
+
+/** Forgets events past their retention every hour, once per hour however many processes run. */
+function schedulePruning(jobs: Jobs, prune: () => Promise<number>): void {
+  try {
+    jobs.define(pruneJob, prune)
+    jobs.schedule(pruneJob, { everyMs: 3_600_000, job: pruneJob, missed: 'skip' })
+  } catch (error) {
+    throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+      operation: 'createWebhookInbox',
+      target: 'jobs',
+      reason: 'is already started: create the webhook inbox before jobs.start()',
+      cause: error,
+    })
   }
 }
