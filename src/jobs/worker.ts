@@ -27,7 +27,7 @@ export interface WorkerOptions {
   sweepMs?: number
   /** Longest wait between looks for due jobs, for jobs no notification announces. Default 1 s. */
   pollMs?: number
-  /** Backoff of a rescued job: min(cap, base × 2^rescues). Default 1 s and 60 s. */
+  /** Backoff of a job rescued again: min(cap, base × 2^(rescues - 1)); the first is due at once. Default 1 s and 60 s. */
   rescueBackoff?: { baseMs: number; capMs: number }
 }
 

@@ -131,7 +131,10 @@ export interface CycleResult {
 
 export interface RescueOptions {
   now: number
-  /** A rescued job is due again after `min(capMs, baseMs × 2^rescues)`. */
+  /**
+   * A job's first rescue makes it due at once (its worker is gone, not failing); each later one
+   * after `min(capMs, baseMs × 2^(rescues - 1))`, so a job that keeps killing workers slows down.
+   */
   baseMs: number
   capMs: number
 }

@@ -270,7 +270,7 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         const rescued = await store.jobs.rescue({ now: 31_001, baseMs: 1_000, capMs: 60_000 })
         expect(rescued.requeued.map((j) => j.id)).toContain(id)
         const requeued = await store.jobs.get(id)
-        expect(requeued).toMatchObject({ state: 'pending', rescues: 1, attempts: 0, runAt: 32_001 })
+        expect(requeued).toMatchObject({ state: 'pending', rescues: 1, attempts: 0, runAt: 31_001 })
         expect(requeued?.history).toMatchObject([{ kind: 'lost', attempt: 1, at: 31_001 }])
 
         // The first worker's lease is fenced off: its completion is refused.
@@ -290,6 +290,22 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
           lastError: { name: 'LeaseExpiredError' },
         })
         expect(second?.deliveries).toBe(2)
+      })
+      it('makes a first rescue due at once and waits longer before each later one', async () => {
+        const name = uniqueName()
+        const [{ id } = { id: '' }] = await store.jobs.enqueue([job(name, { maxRescues: 5 })], 0)
+        const rescueAt = async (now: number) => {
+          await store.jobs.cycle({
+            now,
+            settle: [],
+            claim: { names: [name], owner: 'w', limit: 1, leaseMs: 10 },
+          })
+          await store.jobs.rescue({ now: now + 11, baseMs: 1_000, capMs: 60_000 })
+          return ((await store.jobs.get(id))?.runAt ?? 0) - (now + 11)
+        }
+        expect(await rescueAt(1_000)).toBe(0)
+        expect(await rescueAt(2_000)).toBe(1_000)
+        expect(await rescueAt(4_000)).toBe(2_000)
       })
     })
 

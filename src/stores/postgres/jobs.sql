@@ -160,8 +160,9 @@ UPDATE seamline_jobs j
        dead_reason = CASE WHEN j.rescues >= j.max_rescues THEN 'worker_lost' END,
        finished_at = CASE WHEN j.rescues >= j.max_rescues THEN :now::bigint END,
        run_at = CASE WHEN j.rescues >= j.max_rescues THEN j.run_at
+                     WHEN j.rescues = 0 THEN :now::bigint
                      ELSE :now::bigint + least(:capMs::bigint,
-                            :baseMs::bigint * (1::bigint << least(j.rescues, 30))) END,
+                            :baseMs::bigint * (1::bigint << least(j.rescues - 1, 30))) END,
        last_error = :error::jsonb,
        history = (CASE WHEN jsonb_array_length(j.history) >= :historyLimit::integer
                        THEN j.history - 0 ELSE j.history END)

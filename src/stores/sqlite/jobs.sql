@@ -95,7 +95,8 @@ UPDATE seamline_jobs
        dead_reason = CASE WHEN rescues >= max_rescues THEN 'worker_lost' END,
        finished_at = CASE WHEN rescues >= max_rescues THEN :now END,
        run_at = CASE WHEN rescues >= max_rescues THEN run_at
-                     ELSE :now + min(:capMs, :baseMs * (1 << min(rescues, 30))) END,
+                     WHEN rescues = 0 THEN :now
+                     ELSE :now + min(:capMs, :baseMs * (1 << min(rescues - 1, 30))) END,
        last_error = :error,
        history = json_insert(CASE WHEN json_array_length(history) >= :historyLimit
                                   THEN json_remove(history, '$[0]') ELSE history END,
