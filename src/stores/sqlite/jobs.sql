@@ -9,6 +9,14 @@ VALUES (:name, :payload, 'pending', :priority, :runAt, :now, :now, :maxAttempts,
 ON CONFLICT DO NOTHING
 RETURNING id
 
+-- name: insertUnkeyed
+-- A job without a key conflicts with nothing: no conflict clause, and the id comes back as the
+-- statement's last row id.
+INSERT INTO seamline_jobs (name, payload, state, priority, run_at, created_at, updated_at,
+  max_attempts, max_rescues, key, order_key, group_key, group_limit, backoff, idempotency_key)
+VALUES (:name, :payload, 'pending', :priority, :runAt, :now, :now, :maxAttempts, :maxRescues,
+  :key, :orderKey, :groupKey, :groupLimit, :backoff, :idempotencyKey)
+
 -- name: holder
 SELECT id, state FROM seamline_jobs
  WHERE name = :name AND key = :key AND state IN ('pending', 'running')
@@ -49,6 +57,11 @@ UPDATE seamline_jobs
     ORDER BY priority, run_at, id
     LIMIT :limit)
 RETURNING *
+
+-- name: groupsPending
+-- Whether any pending job has a group limit: only then must a claim look past its own limit.
+SELECT EXISTS (SELECT 1 FROM seamline_jobs
+                WHERE group_key IS NOT NULL AND state = 'pending') AS found
 
 -- name: complete
 UPDATE seamline_jobs

@@ -15,9 +15,11 @@ import { lazyStatements, type SqliteDatabase } from './connection.js'
 
 const names = [
   'insert',
+  'insertUnkeyed',
   'holder',
   'replace',
   'claim',
+  'groupsPending',
   'complete',
   'fail',
   'kill',
@@ -78,6 +80,9 @@ export function enqueueOn(
   const s = statements(db)
   return jobs.map((job) => {
     const params = insertParams(job, now, job.idempotencyKey ?? newKey())
+    if (job.key === undefined) {
+      return { id: String(s.insertUnkeyed.run(params).lastInsertRowid), outcome: 'inserted' }
+    }
     const row = s.insert.get(params) as { id: number } | undefined
     if (row) return { id: String(row.id), outcome: 'inserted' }
     const holder = s.holder.get({ name: job.name, key: job.key ?? null }) as
@@ -178,7 +183,9 @@ export function sqliteJobStore(
           leaseUntil: now + claim.leaseMs,
           names: JSON.stringify(claim.names),
           limit: claim.limit,
-          scan: claimScan(claim.limit),
+          scan: (s.groupsPending.get() as { found: number }).found
+            ? claimScan(claim.limit)
+            : claim.limit,
         })
         return { settled, claimed: inClaimOrder(rows.map(toRecord)) }
       })

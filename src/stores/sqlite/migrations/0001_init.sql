@@ -41,6 +41,8 @@ CREATE INDEX seamline_jobs_order ON seamline_jobs (order_key, id)
   WHERE order_key IS NOT NULL AND state <> 'completed';
 CREATE INDEX seamline_jobs_group ON seamline_jobs (group_key)
   WHERE group_key IS NOT NULL AND state = 'running';
+CREATE INDEX seamline_jobs_group_pending ON seamline_jobs (group_key)
+  WHERE group_key IS NOT NULL AND state = 'pending';
 -- Partial, so that no index led by state tempts the planner away from seamline_jobs_due.
 CREATE INDEX seamline_jobs_dead ON seamline_jobs (name, id) WHERE state = 'dead';
 CREATE INDEX seamline_jobs_completed ON seamline_jobs (finished_at) WHERE state = 'completed';
