@@ -1,11 +1,12 @@
+import type pg from 'pg'
 import { jobFromRow, type JobRow } from '../job-row.js'
 import type { ClaimRequest, JobOutcome, JobRecord } from '../job-types.js'
 import { claimScan, historyLimit, inClaimOrder, jobEvent } from '../job-rules.js'
-import { readStatements, rows, type Queryable } from './statements.js'
+import { inline, readStatements, rows, type Queryable, type Row } from './statements.js'
 
 const s = readStatements(
   new URL('./jobs.sql', import.meta.url),
-  ['settle', 'beginClaim', 'lockGroups', 'claim'],
+  ['settle', 'claimSettings', 'claimUngrouped', 'lockGroups', 'claim'],
   'seamline_jobs',
 )
 
@@ -46,6 +47,26 @@ function outcomeRecord(outcome: JobOutcome, now: number): Record<string, unknown
   }
 }
 
+/** The outcomes to write, the first of each lease only, and how to read what was written. */
+function settling(outcomes: readonly JobOutcome[], now: number) {
+  const seen = new Set<string>()
+  const firsts = outcomes.filter(
+    (outcome) => !seen.has(leaseOf(outcome)) && seen.add(leaseOf(outcome)),
+  )
+  return {
+    values: {
+      outcomes: JSON.stringify(firsts.map((outcome) => outcomeRecord(outcome, now))),
+      now,
+      historyLimit,
+    },
+    /** Per outcome, whether its lease still held: an outcome repeated in the batch settles once. */
+    held: (settled: readonly Row[]): boolean[] => {
+      const held = new Set(settled.map((row) => `${String(row.id)}:${Number(row.deliveries)}`))
+      return outcomes.map((outcome) => held.delete(leaseOf(outcome)))
+    },
+  }
+}
+
 /**
  * Settles outcomes in one statement; answers, per outcome, whether its lease still held. An
  * outcome repeated in the batch settles once, as it would one after the other.
@@ -56,21 +77,46 @@ export async function settleOn(
   now: number,
 ): Promise<boolean[]> {
   if (outcomes.length === 0) return []
-  const seen = new Set<string>()
-  const firsts = outcomes.filter(
-    (outcome) => !seen.has(leaseOf(outcome)) && seen.add(leaseOf(outcome)),
-  )
-  const settled = await rows(db, s.settle, {
-    outcomes: JSON.stringify(firsts.map((outcome) => outcomeRecord(outcome, now))),
+  const { values, held } = settling(outcomes, now)
+  return held(await rows(db, s.settle, values))
+}
+
+/**
+ * Settles outcomes and claims jobs of no group in one script, one round trip that commits once.
+ * `grouped` says that due jobs have groups: nothing was claimed, and `claimOn` must claim.
+ */
+export async function settleAndClaimOn(
+  db: Queryable,
+  outcomes: readonly JobOutcome[],
+  claim: ClaimRequest,
+  now: number,
+): Promise<{ settled: boolean[]; claimed: JobRecord[]; grouped: boolean }> {
+  const settle = outcomes.length === 0 ? undefined : settling(outcomes, now)
+  const claimText = inline(s.claimUngrouped, {
     now,
-    historyLimit,
+    names: [...claim.names],
+    owner: claim.owner,
+    leaseUntil: now + claim.leaseMs,
+    limit: claim.limit,
   })
-  const held = new Set(settled.map((row) => `${String(row.id)}:${Number(row.deliveries)}`))
-  return outcomes.map((outcome) => held.delete(leaseOf(outcome)))
+  const script = [
+    s.claimSettings.sql,
+    ...(settle ? [inline(s.settle, settle.values)] : []),
+    claimText,
+  ]
+  // A statement may end in a comment: each `;` goes on a line of its own.
+  const text = script.join('\n;\n')
+  const results = (await db.query({ text })) as unknown as pg.QueryResult<Row>[]
+  const claimedRows = results[results.length - 1]?.rows ?? []
+  return {
+    settled: settle ? settle.held(results[results.length - 2]?.rows ?? []) : [],
+    claimed: inClaimOrder(claimedRows.filter((row) => row.id !== null).map(toRecord)),
+    grouped: claimedRows[0]?.grouped_due === true,
+  }
 }
 
 /** The script that opens a transaction `claimOn` runs in. */
-export const beginClaim = s.beginClaim.text
+export const beginClaim = `BEGIN;\n${s.claimSettings.sql}`
 
 /**
  * Claims due jobs, inside a transaction opened with `beginClaim`. Groups with due jobs are locked first (none, and no

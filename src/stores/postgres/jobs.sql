@@ -47,13 +47,44 @@ UPDATE seamline_jobs
        backoff = :backoff::jsonb
  WHERE id = :id::bigint AND state = 'pending'
 
--- name: beginClaim
--- Opens a transaction that claims. A claim must walk the due index in order and stop at its
--- limit; a bitmap or sequential scan would sort every due job, and the planner picks one when
--- its statistics lag behind a burst of enqueues (or were never gathered). Sent as one script.
-BEGIN;
+-- name: claimSettings
+-- Starts every transaction that claims. A claim must walk the due index in order and stop at
+-- its limit; a bitmap or sequential scan would sort every due job, and the planner picks one
+-- when its statistics lag behind a burst of enqueues (or were never gathered).
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off
+
+-- name: claimUngrouped
+-- The claim while no due job has a group, which needs no lock: candidates in priority order,
+-- skipping rows other claims hold; a job waits while an older job of its order key is
+-- unfinished (dead letters included). When a due job has a group, it claims nothing and says so
+-- (`grouped_due`, on a row of nulls when none is claimed): the claim then takes the path that
+-- locks groups (lockGroups, claim), which keeps priority order across grouped jobs and others.
+WITH grouped AS (
+  SELECT EXISTS (SELECT 1 FROM seamline_jobs
+                  WHERE state = 'pending' AND group_key IS NOT NULL AND run_at <= :now::bigint
+                    AND name = ANY(:names::text[])) AS due
+), candidates AS (
+  SELECT j.id
+    FROM seamline_jobs j
+   WHERE j.state = 'pending' AND j.run_at <= :now::bigint
+     AND j.name = ANY(:names::text[]) AND j.group_key IS NULL
+     AND NOT (SELECT due FROM grouped)
+     AND (j.order_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM seamline_jobs o
+            WHERE o.order_key = j.order_key AND o.id < j.id AND o.state <> 'completed'))
+   ORDER BY j.priority, j.run_at, j.id
+   LIMIT :limit::integer
+     FOR UPDATE OF j SKIP LOCKED
+), claimed AS (
+  UPDATE seamline_jobs j
+     SET state = 'running', deliveries = j.deliveries + 1, lease_owner = :owner::text,
+         lease_until = :leaseUntil::bigint, updated_at = :now::bigint
+    FROM candidates
+   WHERE j.id = candidates.id
+  RETURNING j.*
+)
+SELECT claimed.*, grouped.due AS grouped_due FROM grouped LEFT JOIN claimed ON true
 
 -- name: lockGroups
 -- Takes the lock of every group with jobs due among the first :scan, in one order everywhere

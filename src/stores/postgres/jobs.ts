@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { lostLeaseError } from '../job-row.js'
 import type { JobFilter, JobStore, NewJob, ReplayOptions } from '../job-types.js'
 import { historyLimit, jobEvent } from '../job-rules.js'
-import { beginClaim, claimOn, settleOn, toRecord } from './cycle.js'
+import { beginClaim, claimOn, settleAndClaimOn, settleOn, toRecord } from './cycle.js'
 import { enqueueOn } from './enqueue.js'
 import { changes, readStatements, rows, type Queryable } from './statements.js'
 import { inTransaction, pgTransaction } from './transaction.js'
@@ -102,14 +102,13 @@ export function postgresJobStore(
       if (!claim || claim.limit <= 0) {
         return { settled: await settleOn(pool, settle, now), claimed: [] }
       }
-      return inTransaction(
-        pool,
-        async (client) => ({
-          settled: await settleOn(client, settle, now),
-          claimed: await claimOn(client, claim, now),
-        }),
-        beginClaim,
-      )
+      const { settled, claimed, grouped } = await settleAndClaimOn(pool, settle, claim, now)
+      if (!grouped) return { settled, claimed }
+      // Grouped jobs are due: their groups are locked before a later statement claims.
+      return {
+        settled,
+        claimed: await inTransaction(pool, (client) => claimOn(client, claim, now), beginClaim),
+      }
     },
     completeInTx(tx, lease, now) {
       const client = pgTransaction(tx, 'completeInTx')

@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 import { readQueries } from '../sql-files.js'
 
 /** A prepared statement: the `$n` text PostgreSQL takes, and the named parameter of each `$n`. */
@@ -7,6 +7,8 @@ export interface PgStatement {
   readonly name: string
   readonly text: string
   readonly params: readonly string[]
+  /** The text with its `:name` placeholders, for `inline`. */
+  readonly sql: string
 }
 
 /** A pool, a pooled client or a client: anything that runs a query. */
@@ -44,9 +46,34 @@ export function readStatements<Name extends string>(
   const sql = readQueries(file, names)
   const entries = names.map((name) => [
     name,
-    { name: `${prefix}_${name}`, ...toPositional(sql[name]) },
+    { name: `${prefix}_${name}`, sql: sql[name], ...toPositional(sql[name]) },
   ])
   return Object.fromEntries(entries) as Record<Name, PgStatement>
+}
+
+/** A value as an SQL literal; each placeholder is cast in the text, so the literal is untyped. */
+function literal(value: unknown, statement: PgStatement, param: string): string {
+  if (value === null) return 'NULL'
+  if (typeof value === 'string') return pg.escapeLiteral(value)
+  if (typeof value === 'number' && Number.isFinite(value)) return `'${value}'`
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    const items = value.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`)
+    return pg.escapeLiteral(`{${items.join(',')}}`)
+  }
+  throw new Error(`statement ${statement.name} cannot inline :${param}`)
+}
+
+/**
+ * The statement's text with its values written in as literals, for a script of several
+ * statements sent at once (a script takes no parameters). Strings are escaped as `pg` does.
+ */
+export function inline(statement: PgStatement, values: Record<string, unknown>): string {
+  return statement.sql.replace(tokens, (token, _tag, name: string | undefined) => {
+    if (name === undefined) return token
+    const value = values[name]
+    if (value === undefined) throw new Error(`statement ${statement.name} needs :${name}`)
+    return literal(value, statement, name)
+  })
 }
 
 /** Runs a statement with its named values; a value left out is a mistake, so it throws. */
