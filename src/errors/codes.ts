@@ -39,6 +39,16 @@ export const errorCodes = {
     'The database cannot be brought to the schema this version needs: a migration failed (and was rolled back), or a newer version of Seamline already migrated it further.',
   SEAM_ERR_STORE_TRANSACTION:
     "A caller's transaction handle was not one the store can write through (the wrong driver, or no transaction open on it).",
+  SEAM_ERR_ENCRYPTION_KEY_INVALID:
+    'An encryption key setting is malformed (an entry without an id, an id used twice, a key not base64 of 32 bytes, a variable and its `_FILE` both set); it names the setting, never the key.',
+  SEAM_ERR_ENCRYPTION_REQUIRED:
+    'Refused to start: no encryption key is configured (under production, or elsewhere without `dangerouslyAllowPlaintext`), or plaintext storage was asked for under production.',
+  SEAM_ERR_ENCRYPTION_KEY_UNKNOWN:
+    'A sealed value names a key id the keyring does not hold (the key was removed before every value was resealed); the message names the id and the row.',
+  SEAM_ERR_DECRYPT_FAILED:
+    'A sealed value did not authenticate: it was altered, copied from another row (its associated data differs) or sealed under another key of that id; no plaintext was returned.',
+  SEAM_ERR_SEALED_VALUE_MALFORMED:
+    'A stored value is not in a sealed format Seamline reads (`v1.<keyId>.<nonce>.<ciphertext>`, or `plain.<data>` where plaintext is accepted); it names the row, never the value.',
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,12 +1,13 @@
 -- Statements of the SQLite inbox, idempotency records and leases.
 
--- name: inboxInsert
-INSERT INTO seamline_inbox (source, event_id, received_at, headers, body)
-VALUES (:source, :eventId, :receivedAt, :headers, :body)
-ON CONFLICT DO NOTHING
+-- name: inboxHas
+-- The store holds the write lock while it receives, so looking first cannot race.
+SELECT EXISTS (SELECT 1 FROM seamline_inbox WHERE source = :source AND event_id = :eventId)
+  AS found
 
--- name: inboxSetJob
-UPDATE seamline_inbox SET job_id = :jobId WHERE source = :source AND event_id = :eventId
+-- name: inboxInsert
+INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
+VALUES (:source, :eventId, :receivedAt, :headers, :body, :jobId)
 
 -- name: inboxGet
 SELECT * FROM seamline_inbox WHERE source = :source AND event_id = :eventId

@@ -4,8 +4,8 @@ import { readQueries } from '../sql-files.js'
 import { lazyStatements, type SqliteDatabase } from './connection.js'
 
 const names = [
+  'inboxHas',
   'inboxInsert',
-  'inboxSetJob',
   'inboxGet',
   'inboxPrune',
   'idempotencyInsert',
@@ -37,18 +37,17 @@ export function sqliteOtherStores(
     async receive(events) {
       const outcomes = await write(() =>
         events.map((event) => {
-          const stored = s.inboxInsert.run({
-            source: event.source,
-            eventId: event.eventId,
+          const key = { source: event.source, eventId: event.eventId }
+          if ((s.inboxHas.get(key) as { found: number }).found)
+            return { kind: 'duplicate' as const }
+          const jobId = event.job ? (enqueue([event.job], event.receivedAt)[0]?.id ?? null) : null
+          s.inboxInsert.run({
+            ...key,
             receivedAt: event.receivedAt,
             headers: JSON.stringify(event.headers),
             body: Buffer.from(event.body.buffer, event.body.byteOffset, event.body.byteLength),
+            jobId: jobId === null ? null : Number(jobId),
           })
-          if (stored.changes === 0) return { kind: 'duplicate' as const }
-          if (!event.job) return { kind: 'new' as const, jobId: null }
-          const [job] = enqueue([event.job], event.receivedAt)
-          const jobId = job?.id ?? null
-          s.inboxSetJob.run({ source: event.source, eventId: event.eventId, jobId })
           return { kind: 'new' as const, jobId }
         }),
       )

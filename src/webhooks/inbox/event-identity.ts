@@ -100,8 +100,12 @@ function parse(body: Uint8Array): unknown {
  * from the provider, an event's id is a hash of its bytes, so identical deliveries still
  * deduplicate.
  */
-export function eventsOf(scheme: string, headers: FlatHeaders, body: Uint8Array): EventIdentity[] {
-  const parsed = parse(body)
+export function eventsOf(
+  scheme: string,
+  headers: FlatHeaders,
+  body: Uint8Array,
+  parsed: unknown = parse(body),
+): EventIdentity[] {
   const batch = Object.hasOwn(batches, scheme) ? batches[scheme] : undefined
   // A stored item of a batch is read again on its own when its handler runs.
   if (batch && typeof parsed === 'object' && parsed !== null) {

@@ -133,6 +133,7 @@ function flatten(headers: WebhookHeaders): FlatHeaders {
 
 const jobName = (source: string): string => `webhook:${source}`
 
+/** The body parsed as JSON, or its text when it is not JSON. */
 function parsePayload(body: Uint8Array): unknown {
   const text = Buffer.from(body).toString('utf8')
   try {
@@ -170,12 +171,13 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     scheme: WebhookSchemeName,
     identity: EventIdentity,
     raw: WebhookEvent['raw'],
+    payload: unknown,
   ): WebhookEvent => ({
     source,
     provider: scheme,
     id: identity.id,
     type: identity.type,
-    payload: parsePayload(raw.body),
+    payload,
     raw,
   })
   const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch))
@@ -207,12 +209,15 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     source: WebhookSourceOptions,
     headers: FlatHeaders,
     body: Uint8Array,
+    payload: unknown,
   ) => {
     const receivedAt = clock.now()
     const scheme = schemeOf(name).name
-    return eventsOf(scheme, headers, body).map((identity) => {
-      const bytes = identity.item === undefined ? body : Buffer.from(JSON.stringify(identity.item))
-      const event = eventOf(name, scheme, identity, { headers, body: bytes, receivedAt })
+    return eventsOf(scheme, headers, body, payload).map((identity) => {
+      const whole = identity.item === undefined
+      const bytes = whole ? body : Buffer.from(JSON.stringify(identity.item))
+      const raw = { headers, body: bytes, receivedAt }
+      const event = eventOf(name, scheme, identity, raw, whole ? payload : identity.item)
       const orderKey = source.orderBy?.(event)
       const job = jobs.prepare(
         jobName(name),
@@ -267,7 +272,7 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         events.emit('webhook:handshake', { source: name })
         return handshake
       }
-      const received = toStore(name, source, headers, body)
+      const received = toStore(name, source, headers, body, payload)
       let outcomes: InboxOutcome[]
       try {
         outcomes = await commit(received.map((r) => r.stored))
@@ -296,17 +301,18 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
           reason: `is not a configured source (${Object.keys(sources).join(', ')})`,
         })
       }
-      jobs.define(jobName(sourceName), async (payload, ctx) => {
-        const { eventId } = payload as { eventId: string }
+      jobs.define(jobName(sourceName), async (reference, ctx) => {
+        const { eventId } = reference as { eventId: string }
         const stored = await store.inbox.get(sourceName, eventId)
         if (!stored)
           throw new PermanentError(`event ${eventId} of ${sourceName} is no longer in the inbox`)
         const raw = { headers: stored.headers, body: stored.body, receivedAt: stored.receivedAt }
         const scheme = schemeOf(sourceName).name
-        const [identity] = eventsOf(scheme, raw.headers, raw.body)
+        const payload = parsePayload(raw.body)
+        const [identity] = eventsOf(scheme, raw.headers, raw.body, payload)
         const type = identity?.type ?? 'unknown'
         return (handler as WebhookHandler)(
-          eventOf(sourceName, scheme, { id: eventId, type }, raw),
+          eventOf(sourceName, scheme, { id: eventId, type }, raw, payload),
           ctx,
         )
       })
