@@ -32,3 +32,46 @@ export {
   type Sealed,
 } from './sealed.js'
 export { createSealer, type Sealer, type SealerOptions } from './sealed-policy.js'
+export {
+  isSecretKindName,
+  secretKinds,
+  type SecretKind,
+  type SecretKindName,
+  type SecretMode,
+} from './kinds.js'
+export {
+  CredentialError,
+  inspectCredentials,
+  loadCredentials,
+  type CredentialFinding,
+  type CredentialProblem,
+  type CredentialProblemType,
+  type CredentialReport,
+  type Credentials,
+  type CredentialSchema,
+  type CredentialSpec,
+  type LoadCredentialsOptions,
+  type LoadedCredentials,
+} from './load.js'
+export {
+  createRedactor,
+  redact,
+  redactionPatterns,
+  redactValue,
+  sensitiveKeys,
+  type RedactionPattern,
+  type Redactor,
+  type RedactorOptions,
+} from './redact.js'
+export {
+  fromDotenv,
+  fromEnv,
+  fromSecretManager,
+  fromValues,
+  parseDotenv,
+  type CredentialSource,
+  type DotenvOptions,
+  type FoundSecret,
+  type SecretManagerHook,
+  type SourceContext,
+} from './sources.js'

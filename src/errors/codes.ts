@@ -39,6 +39,14 @@ export const errorCodes = {
     'The database cannot be brought to the schema this version needs: a migration failed (and was rolled back), or a newer version of Seamline already migrated it further.',
   SEAM_ERR_STORE_TRANSACTION:
     "A caller's transaction handle was not one the store can write through (the wrong driver, or no transaction open on it).",
+  SEAM_ERR_CREDENTIAL_MISSING:
+    'A credential the schema requires is set in none of the sources; the message names the variable and the sources asked.',
+  SEAM_ERR_CREDENTIAL_MISPLACED:
+    'Refused to start: a live key under a non-production profile, or a test key under production; the message names the variable and its `sk_live_`-style marker, never the value.',
+  SEAM_ERR_CREDENTIAL_MALFORMED:
+    "A credential does not have the format of its declared kind, or has another kind's (a publishable key where a secret key belongs); the message names the variable, never the value.",
+  SEAM_ERR_CREDENTIAL_SOURCE:
+    'A credential source cannot be used: a `.env` file under production, a variable and its `_FILE` both set, an unreadable file or a failing secret manager; it names no value.',
   SEAM_ERR_ENCRYPTION_KEY_INVALID:
     'An encryption key setting is malformed (an entry without an id, an id used twice, a key not base64 of 32 bytes, a variable and its `_FILE` both set); it names the setting, never the key.',
   SEAM_ERR_ENCRYPTION_REQUIRED:
