@@ -4,7 +4,8 @@ import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createJobs } from '../src/jobs/index.js'
 import { createWebhookSender } from '../src/simulator/index.js'
-import { sqliteStore, type Store } from '../src/stores/index.js'
+import { postgresStore, sqliteStore, type Store } from '../src/stores/index.js'
+import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 import { FakeClock } from '../src/time/index.js'
 import { genericHmacScheme, webhookScheme } from '../src/webhooks/index.js'
 import {
@@ -312,45 +313,53 @@ describe('webhook inbox', () => {
   })
 })
 
+async function senderScenario(store: Store): Promise<void> {
+  const jobs = createJobs({ store, worker: { pollMs: 20, concurrency: 20 } })
+  const inbox = createWebhookInbox({
+    store,
+    jobs,
+    sources: { stripe: { scheme: 'stripe', secrets: [secret] } },
+  })
+  const effects = new Map<string, number>()
+  inbox.on('stripe', (event) => void effects.set(event.id, (effects.get(event.id) ?? 0) + 1))
+  jobs.start()
+  const server: Server = createServer(nodeHandler(inbox, 'stripe'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(async () => {
+    await new Promise((resolve) => server.close(resolve))
+    await jobs.stop({ timeoutMs: 0 })
+    await store.close()
+  })
+  const { port } = server.address() as AddressInfo
+  const sender = createWebhookSender({
+    target: `http://127.0.0.1:${port}/webhooks/stripe`,
+    scheme: 'stripe',
+    secret,
+    seed: 11,
+    duplicates: 2,
+    outOfOrder: true,
+    concurrentRedelivery: true,
+  })
+  const events = Array.from({ length: 60 }, (_, n) => ({
+    id: `evt_s${n}`,
+    type: 'invoice.paid',
+    payload: { id: `evt_s${n}`, object: 'event', type: 'invoice.paid', data: {} },
+  }))
+  const report = await sender.send(events)
+  expect(report.unacknowledged).toEqual([])
+  expect(report.attempts.length).toBeGreaterThanOrEqual(180)
+  await until(() => effects.size === 60)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect([...effects.values()].every((count) => count === 1)).toBe(true)
+}
+
 describe('webhook inbox over node:http, against the simulator’s sender', () => {
-  it('turns duplicated, shuffled and concurrent redeliveries into one effect per event', async () => {
-    const store = sqliteStore({ path })
-    const jobs = createJobs({ store, worker: { pollMs: 20, concurrency: 20 } })
-    const inbox = createWebhookInbox({
-      store,
-      jobs,
-      sources: { stripe: { scheme: 'stripe', secrets: [secret] } },
-    })
-    const effects = new Map<string, number>()
-    inbox.on('stripe', (event) => void effects.set(event.id, (effects.get(event.id) ?? 0) + 1))
-    jobs.start()
-    const server: Server = createServer(nodeHandler(inbox, 'stripe'))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    cleanups.push(async () => {
-      await new Promise((resolve) => server.close(resolve))
-      await jobs.stop({ timeoutMs: 0 })
-      await store.close()
-    })
-    const { port } = server.address() as AddressInfo
-    const sender = createWebhookSender({
-      target: `http://127.0.0.1:${port}/webhooks/stripe`,
-      scheme: 'stripe',
-      secret,
-      seed: 11,
-      duplicates: 2,
-      outOfOrder: true,
-      concurrentRedelivery: true,
-    })
-    const events = Array.from({ length: 60 }, (_, n) => ({
-      id: `evt_s${n}`,
-      type: 'invoice.paid',
-      payload: { id: `evt_s${n}`, object: 'event', type: 'invoice.paid', data: {} },
-    }))
-    const report = await sender.send(events)
-    expect(report.unacknowledged).toEqual([])
-    expect(report.attempts.length).toBeGreaterThanOrEqual(180)
-    await until(() => effects.size === 60)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect([...effects.values()].every((count) => count === 1)).toBe(true)
+  it('turns duplicated, shuffled and concurrent redeliveries into one effect per event (SQLite)', () =>
+    senderScenario(sqliteStore({ path })))
+
+  describe.skipIf(!pgUrl)('PostgreSQL', () => {
+    const schema = usePostgresSchema()
+    it('turns duplicated, shuffled and concurrent redeliveries into one effect per event', async () =>
+      senderScenario(await postgresStore({ url: schema.url })))
   })
 })

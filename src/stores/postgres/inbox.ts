@@ -6,7 +6,7 @@ import { inTransaction } from './transaction.js'
 
 const s = readStatements(
   new URL('./others.sql', import.meta.url),
-  ['inboxInsert', 'inboxSetJobs', 'inboxGet', 'inboxPrune'],
+  ['inboxInsert', 'inboxDropJobs', 'inboxGet', 'inboxPrune'],
   'seamline_others',
 )
 
@@ -29,22 +29,11 @@ async function receiveOn(
     const key = eventKey(e.source, e.eventId)
     return !seen.has(key) && seen.add(key)
   })
-  const records = firsts.map((e, i) => ({
-    i,
-    source: e.source,
-    event_id: e.eventId,
-    received_at: e.receivedAt,
-    headers: e.headers,
-    body: base64(e.body),
-  }))
-  const stored = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
-  const isNew = new Set(stored.map((row) => eventKey(row.source as string, row.event_id as string)))
-  const fresh = firsts.filter((e) => isNew.has(eventKey(e.source, e.eventId)))
-
-  // Each job is enqueued at its event's receipt time.
+  // Jobs first, so each inbox row is written once, with its job id; a duplicate's job is
+  // dropped again in the same transaction (duplicates are the rare case).
   const jobIds = new Map<InboxEvent, string>()
-  for (const at of new Set(fresh.map((e) => e.receivedAt))) {
-    const due = fresh.filter((e) => e.receivedAt === at && e.job !== undefined)
+  for (const at of new Set(firsts.map((e) => e.receivedAt))) {
+    const due = firsts.filter((e) => e.receivedAt === at && e.job !== undefined)
     if (due.length === 0) continue
     const results = await enqueueOn(
       db,
@@ -53,13 +42,22 @@ async function receiveOn(
     )
     due.forEach((e, i) => jobIds.set(e, results[i]?.id as string))
   }
-  if (jobIds.size > 0) {
-    const withJobs = [...jobIds.keys()]
-    await changes(db, s.inboxSetJobs, {
-      sources: withJobs.map((e) => e.source),
-      eventIds: withJobs.map((e) => e.eventId),
-      jobIds: withJobs.map((e) => jobIds.get(e)),
-    })
+  const records = firsts.map((e, i) => ({
+    i,
+    source: e.source,
+    event_id: e.eventId,
+    received_at: e.receivedAt,
+    headers: e.headers,
+    body: base64(e.body),
+    job_id: jobIds.get(e) ?? null,
+  }))
+  const stored = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
+  const isNew = new Set(stored.map((row) => eventKey(row.source as string, row.event_id as string)))
+  const fresh = firsts.filter((e) => isNew.has(eventKey(e.source, e.eventId)))
+  const dropped = firsts.filter((e) => !isNew.has(eventKey(e.source, e.eventId)) && jobIds.has(e))
+  if (dropped.length > 0) {
+    await changes(db, s.inboxDropJobs, { ids: dropped.map((e) => jobIds.get(e)) })
+    for (const e of dropped) jobIds.delete(e)
   }
   const unanswered = new Set(fresh)
   return events.map((e) =>

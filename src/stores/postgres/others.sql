@@ -1,21 +1,21 @@
 -- Statements of the PostgreSQL inbox, idempotency records and leases.
 
 -- name: inboxInsert
--- Stores the events not stored yet (bodies come base64-encoded) and answers with those it
--- stored. A concurrent receiver of the same event waits for this one's commit, then stores
--- nothing.
-INSERT INTO seamline_inbox (source, event_id, received_at, headers, body)
-SELECT e.source, e.event_id, e.received_at, e.headers, decode(e.body, 'base64')
+-- Stores the events not stored yet (bodies come base64-encoded), each with the job enqueued for
+-- it, and answers with those it stored. A concurrent receiver of the same event waits for this
+-- one's commit, then stores nothing.
+INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
+SELECT e.source, e.event_id, e.received_at, e.headers, decode(e.body, 'base64'), e.job_id
   FROM jsonb_to_recordset(:events::jsonb) AS e(
-         i integer, source text, event_id text, received_at bigint, headers jsonb, body text)
+         i integer, source text, event_id text, received_at bigint, headers jsonb, body text,
+         job_id bigint)
  ORDER BY e.i
 ON CONFLICT DO NOTHING
 RETURNING source, event_id
 
--- name: inboxSetJobs
-UPDATE seamline_inbox i SET job_id = u.job_id
-  FROM unnest(:sources::text[], :eventIds::text[], :jobIds::bigint[]) AS u(source, event_id, job_id)
- WHERE i.source = u.source AND i.event_id = u.event_id
+-- name: inboxDropJobs
+-- The jobs enqueued for events that turned out to be stored already.
+DELETE FROM seamline_jobs WHERE id = ANY(:ids::bigint[])
 
 -- name: inboxGet
 SELECT * FROM seamline_inbox WHERE source = :source::text AND event_id = :eventId::text
