@@ -40,8 +40,10 @@ export {
   type SecretMode,
 } from './kinds.js'
 export {
+  checkValue,
   CredentialError,
   inspectCredentials,
+  inspectEnvironment,
   loadCredentials,
   type CredentialFinding,
   type CredentialProblem,
@@ -50,6 +52,7 @@ export {
   type Credentials,
   type CredentialSchema,
   type CredentialSpec,
+  type InspectEnvironmentOptions,
   type LoadCredentialsOptions,
   type LoadedCredentials,
 } from './load.js'

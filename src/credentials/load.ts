@@ -1,4 +1,4 @@
-import { SeamlineError, type ErrorCode } from '../errors/index.js'
+import { SeamlineError, isSeamlineError, type ErrorCode } from '../errors/index.js'
 import { isSecretKindName, modeOf, recognise, secretKinds, type SecretKind } from './kinds.js'
 import type { SecretKindName } from './kinds.js'
 import {
@@ -8,7 +8,7 @@ import {
   type ProviderEnvironment,
 } from './profiles.js'
 import { createRedactor, type Redactor } from './redact.js'
-import { fromEnv, type CredentialSource } from './sources.js'
+import { fromEnv, type CredentialSource, type FoundSecret } from './sources.js'
 
 /** One credential the app needs. The schema's key is the variable name. */
 export interface CredentialSpec {
@@ -25,7 +25,9 @@ export type Credentials<S extends CredentialSchema> = {
   readonly [K in keyof S]: S[K] extends { required: false } ? string | undefined : string
 }
 
-export type CredentialProblemType = 'missing' | 'misplaced' | 'malformed' | 'mismatched'
+/** `unreadable`: a source failed for it (inspection only; loading throws the source's error). */
+export type CredentialProblemType =
+  'missing' | 'misplaced' | 'malformed' | 'mismatched' | 'unreadable'
 
 /** Something wrong with one credential, described without its value. */
 export interface CredentialProblem {
@@ -81,9 +83,16 @@ const codes: Record<CredentialProblemType, ErrorCode> = {
   misplaced: 'SEAM_ERR_CREDENTIAL_MISPLACED',
   malformed: 'SEAM_ERR_CREDENTIAL_MALFORMED',
   mismatched: 'SEAM_ERR_CREDENTIAL_MALFORMED',
+  unreadable: 'SEAM_ERR_CREDENTIAL_SOURCE',
 }
 // A refusal names the most serious problem first: a key for the wrong environment.
-const severity: CredentialProblemType[] = ['misplaced', 'missing', 'mismatched', 'malformed']
+const severity: CredentialProblemType[] = [
+  'misplaced',
+  'unreadable',
+  'missing',
+  'mismatched',
+  'malformed',
+]
 
 /** A credential could not be loaded; `problems` lists each one, never a value. */
 export class CredentialError extends SeamlineError {
@@ -114,6 +123,11 @@ function kindOf(spec: CredentialSpec): SecretKind {
     target: 'schema kind',
     reason: `${JSON.stringify(kind)} is not a known secret kind`,
   })
+}
+
+function unreadable(variable: string, error: unknown): CredentialProblem {
+  if (!isSeamlineError(error) || error.code !== 'SEAM_ERR_CREDENTIAL_SOURCE') throw error
+  return { variable, problem: 'unreadable', detail: `cannot be read: ${error.message}` }
 }
 
 /** The problems a value has against its kind and the profile's environment. */
@@ -161,6 +175,7 @@ async function read(
   schema: CredentialSchema,
   profile: Profile,
   sources: readonly CredentialSource[],
+  inspecting = false,
 ): Promise<{ findings: CredentialFinding[]; values: Map<string, string> }> {
   const findings: CredentialFinding[] = []
   const values = new Map<string, string>()
@@ -168,15 +183,21 @@ async function read(
     const kind = kindOf(spec)
     const required = spec.required ?? true
     let found: { value: string; origin: string } | undefined
-    for (const source of sources) {
-      found = await source.get(variable, { profile })
-      if (found) break
-    }
     const problems: CredentialProblem[] = []
-    if (found) {
+    try {
+      for (const source of sources) {
+        found = await source.get(variable, { profile })
+        if (found) break
+      }
+    } catch (error) {
+      if (!inspecting) throw error
+      problems.push(unreadable(variable, error))
+    }
+    // An unreadable source's problem says it all.
+    if (problems.length === 0 && found) {
       values.set(variable, found.value)
       problems.push(...checkValue(variable, found.value, kind, profile))
-    } else if (required) {
+    } else if (problems.length === 0 && required) {
       problems.push({
         variable,
         problem: 'missing',
@@ -204,7 +225,7 @@ export async function inspectCredentials<S extends CredentialSchema>(
   options: Omit<LoadCredentialsOptions<S>, 'redactor'>,
 ): Promise<CredentialReport> {
   const profile = resolveProfile(options)
-  const { findings } = await read(options.schema, profile, options.sources ?? [fromEnv()])
+  const { findings } = await read(options.schema, profile, options.sources ?? [fromEnv()], true)
   return {
     profile,
     environment: environmentFor(profile),
@@ -236,5 +257,58 @@ export async function loadCredentials<const S extends CredentialSchema>(
     values: Object.freeze(Object.fromEntries(values)) as Credentials<S>,
     origins: origins as LoadedCredentials<S>['origins'],
     redactor,
+  }
+}
+
+export interface InspectEnvironmentOptions {
+  profile?: Profile
+  /** The variables to scan; `process.env` by default. `*_FILE` variables are read too. */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * Without a schema: finds every variable whose value is a recognisable key (or names a file
+ * holding one, through `*_FILE`) and checks it against the profile's environment. A variable
+ * holding nothing recognisable, or a `*_FILE` that cannot be read, is not reported.
+ */
+export async function inspectEnvironment(
+  options: InspectEnvironmentOptions = {},
+): Promise<CredentialReport> {
+  const env = options.env ?? process.env
+  const profile = resolveProfile({ profile: options.profile, env })
+  const source = fromEnv(env)
+  const findings: CredentialFinding[] = []
+  const names = new Set(
+    Object.keys(env).map((name) => (name.endsWith('_FILE') ? name.slice(0, -5) : name)),
+  )
+  for (const variable of [...names].sort()) {
+    let found: FoundSecret | undefined
+    try {
+      found = await source.get(variable, { profile })
+    } catch (error) {
+      // Not every `*_FILE` names a secret (`TF_CLI_CONFIG_FILE`): one that cannot be read is
+      // not a credential problem without a schema saying it should be one.
+      unreadable(variable, error)
+      continue
+    }
+    if (!found) continue
+    const mode = modeOf(found.value)
+    const kind = recognise(found.value)[0]
+    if (!mode && !kind) continue
+    const declared = kind ?? secretKinds.secret
+    findings.push({
+      variable,
+      kind: declared.name,
+      required: false,
+      origin: found.origin,
+      marker: mode?.marker,
+      problems: checkValue(variable, found.value, declared, profile),
+    })
+  }
+  return {
+    profile,
+    environment: environmentFor(profile),
+    findings,
+    problems: findings.flatMap((f) => f.problems),
   }
 }
