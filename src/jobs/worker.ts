@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { Emitter } from '../events/index.js'
 import type { Clock } from '../time/index.js'
-import type { JobOutcome, JobRecord, Store } from '../stores/index.js'
+import type { CycleResult, JobOutcome, JobRecord, Store } from '../stores/index.js'
 import { jobContext, type ClientSource, type JobContext } from './context.js'
 import type { JobEvents } from './events.js'
 import { outcomeOfError, outcomeOfResult } from './settle.js'
@@ -27,6 +27,12 @@ export interface WorkerOptions {
   sweepMs?: number
   /** Longest wait between looks for due jobs, for jobs no notification announces. Default 1 s. */
   pollMs?: number
+  /**
+   * Store cycles (settle finished jobs, claim the next) in flight at once; claims in flight and
+   * running jobs together never exceed `concurrency`. Default the store's: 1 on SQLite, which
+   * has one writer, 2 on PostgreSQL.
+   */
+  cycles?: number
   /** Backoff of a job rescued again: min(cap, base × 2^(rescues - 1)); the first is due at once. Default 1 s and 60 s. */
   rescueBackoff?: { baseMs: number; capMs: number }
 }
@@ -79,11 +85,18 @@ export function startWorker({
   const rescueBackoff = options.rescueBackoff ?? { baseMs: 1_000, capMs: 60_000 }
   const names = [...definitions.keys()]
 
+  const cycles = Math.max(1, options.cycles ?? store.jobs.cycles ?? 1)
+
   const running = new Map<string, Running>()
   let outcomes: Settling[] = []
   let stopping = false
-  let cycling: Promise<void> | undefined
-  let again = false
+  const cycling = new Set<Promise<void>>()
+  // Slots claims in flight may fill: running + reserved never exceeds concurrency.
+  let reserved = 0
+  // Every reason to look for due jobs bumps `wakes`; a claim that came back short, started at
+  // wake `lookedAt`, found none due then. Another look is wanted only after a later wake.
+  let wakes = 0
+  let lookedAt = -1
   let pumpQueued = false
   let cancelIdle: (() => void) | undefined
   const drainedWaiters = new Set<() => void>()
@@ -102,45 +115,70 @@ export function startWorker({
   }
 
   const quiet = async (): Promise<void> => {
-    while (cycling !== undefined) await cycling
+    while (cycling.size > 0) await Promise.all(cycling)
   }
 
   function pump(): void {
-    if (cycling) {
-      again = true
-      return
-    }
-    cycling = cycleUntilIdle().finally(() => (cycling = undefined))
+    wakes++
+    fill()
   }
 
-  async function cycleUntilIdle(): Promise<void> {
-    let idle = false
-    do {
-      again = false
-      const free = stopping ? 0 : concurrency - running.size
+  // Starts cycles, up to `cycles` at once, while outcomes wait or a look for jobs is wanted. With
+  // room for two, outcomes settle beside the claim rather than in it: a claim is what frees
+  // slots, and it comes back sooner alone.
+  function fill(): void {
+    while (cycling.size < cycles) {
+      const free = stopping ? 0 : concurrency - running.size - reserved
+      const wanted = free > 0 && wakes > lookedAt ? free : 0
+      if (outcomes.length === 0 && wanted === 0) return
+      const apart = outcomes.length > 0 && wanted > 0 && cycling.size < cycles - 1
       const settling = outcomes
       outcomes = []
-      if (settling.length === 0 && free === 0) break
-      const now = clock.now()
-      try {
-        const result = await store.jobs.cycle({
-          now,
-          settle: settling.map((s) => s.outcome),
-          ...(free > 0 && { claim: { names, owner, limit: free, leaseMs } }),
-        })
-        settling.forEach((s, i) => announce(events, s, result.settled[i] ?? false, now))
-        for (const job of result.claimed) run(job)
-        idle = free > 0 && result.claimed.length < free
-      } catch (error) {
-        // Keep the outcomes and try again after pollMs, not at once: the store may be down.
-        outcomes = settling.concat(outcomes)
-        report('cycle', error)
-        idle = true
-        break
-      }
-    } while (again || (!idle && !stopping && running.size < concurrency))
+      const claim = apart ? 0 : wanted
+      const done: Promise<void> = cycle(settling, claim).then((idle) => {
+        cycling.delete(done)
+        return next(idle)
+      })
+      cycling.add(done)
+    }
+  }
+
+  // One cycle; answers whether to wait for due jobs rather than look again at once.
+  async function cycle(settling: Settling[], claim: number): Promise<boolean> {
+    const now = clock.now()
+    const startedAt = wakes
+    reserved += claim
+    let result: CycleResult
+    try {
+      result = await store.jobs.cycle({
+        now,
+        settle: settling.map((s) => s.outcome),
+        ...(claim > 0 && { claim: { names, owner, limit: claim, leaseMs } }),
+      })
+    } catch (error) {
+      // Keep the outcomes and try again after pollMs, not at once: the store may be down.
+      outcomes = settling.concat(outcomes)
+      report('cycle', error)
+      lookedAt = Math.max(lookedAt, wakes)
+      return true
+    } finally {
+      reserved -= claim
+    }
+    settling.forEach((s, i) => announce(events, s, result.settled[i] ?? false, now))
+    for (const job of result.claimed) run(job)
+    const short = claim > 0 && result.claimed.length < claim
+    if (short) lookedAt = Math.max(lookedAt, startedAt)
+    else if (claim > 0) wakes++
+    return short
+  }
+
+  // After a cycle: the next ones, or a wait for due jobs; then tells `stop` when all is settled.
+  async function next(idle: boolean): Promise<void> {
+    if (!idle || wakes > lookedAt) fill()
     if (idle && !stopping) await armIdleTimer()
-    if (running.size === 0 && outcomes.length === 0) for (const resolve of drainedWaiters) resolve()
+    if (running.size === 0 && outcomes.length === 0 && cycling.size === 0) {
+      for (const resolve of drainedWaiters) resolve()
+    }
   }
 
   // Wakes at the next due job or after pollMs, whichever is first.
@@ -273,7 +311,7 @@ export function startWorker({
       running.clear()
       await quiet()
       if (outcomes.length > 0) {
-        pump()
+        fill()
         await quiet()
       }
       heartbeat.stop()

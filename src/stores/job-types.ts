@@ -195,6 +195,11 @@ export interface JobStore {
   /** Settles finished jobs and claims the next ones in one transaction. */
   cycle(request: CycleRequest): Promise<CycleResult>
   /**
+   * Cycles a worker keeps in flight at once unless told otherwise: more than 1 on a store whose
+   * cycles run side by side on connections of their own. Absent, 1.
+   */
+  readonly cycles?: number
+  /**
    * Marks a claimed job completed in the caller's transaction; false when its lease was lost.
    * Synchronous on SQLite, as `enqueueInTx`.
    */

@@ -98,6 +98,8 @@ export function postgresJobStore(
         return results
       })()
     },
+    // Two cycles side by side: one claims while the jobs of the other run and settle.
+    cycles: 2,
     async cycle({ now, settle, claim }) {
       if (!claim || claim.limit <= 0) {
         return { settled: await settleOn(pool, settle, now), claimed: [] }
