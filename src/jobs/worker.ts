@@ -137,7 +137,7 @@ export function startWorker({
       const claim = apart ? 0 : wanted
       const done: Promise<void> = cycle(settling, claim).then((idle) => {
         cycling.delete(done)
-        return next(idle)
+        return afterCycle(idle)
       })
       cycling.add(done)
     }
@@ -173,7 +173,7 @@ export function startWorker({
   }
 
   // After a cycle: the next ones, or a wait for due jobs; then tells `stop` when all is settled.
-  async function next(idle: boolean): Promise<void> {
+  async function afterCycle(idle: boolean): Promise<void> {
     if (!idle || wakes > lookedAt) fill()
     if (idle && !stopping) await armIdleTimer()
     if (running.size === 0 && outcomes.length === 0 && cycling.size === 0) {
