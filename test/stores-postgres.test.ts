@@ -8,7 +8,7 @@ import {
   type PostgresStoreOptions,
   type Store,
 } from '../src/stores/index.js'
-import { toPositional } from '../src/stores/postgres/statements.js'
+import { inline, toPositional } from '../src/stores/postgres/statements.js'
 import { describeStoreConformance } from './conformance/stores.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 
@@ -244,5 +244,34 @@ describe.skipIf(!pgUrl)('postgres migrations', () => {
       code: 'SEAM_ERR_STORE_MIGRATION',
       message: expect.stringMatching(/newer than this version/) as unknown,
     })
+  })
+})
+
+describe.skipIf(!pgUrl)('statements written inline', () => {
+  it('round-trips text, numbers, null, text arrays and JSON through PostgreSQL exactly', async () => {
+    const client = new pg.Client({ connectionString: pgUrl ?? '' })
+    await client.connect()
+    try {
+      const sql =
+        'SELECT :a::text AS a, :b::text[] AS b, :n::bigint AS n, :z::text AS z, :j::jsonb AS j'
+      const statement = { name: 'inline_test', text: '', params: [], sql }
+      const values = {
+        a: `it's a "quote" \\ back\\slash; -- not a comment`,
+        b: ['plain', 'with,comma', '{braces}', 'NULL', 'quote"d', 'back\\slash', ''],
+        n: 1_764_000_000_123,
+        z: null,
+        j: JSON.stringify({ text: "o'clock", nested: [1, 'two', null] }),
+      }
+      const { rows } = await client.query(inline(statement, values))
+      expect(rows[0]).toEqual({
+        a: values.a,
+        b: values.b,
+        n: String(values.n),
+        z: null,
+        j: { text: "o'clock", nested: [1, 'two', null] },
+      })
+    } finally {
+      await client.end()
+    }
   })
 })
