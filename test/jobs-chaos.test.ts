@@ -24,7 +24,7 @@ const sqlitePath = useTempSqliteFile()
 /**
  * Three worker processes work the jobs, each charging through the simulator and then
  * recording a local effect with the job's completion, while a random one is SIGKILLed and
- * replaced every few hundred milliseconds until `kills` kills were made.
+ * replaced, spread over the work, until `kills` kills were made.
  */
 async function chaos(
   store: Store,
@@ -49,6 +49,10 @@ async function chaos(
   }
   const workers = Array.from({ length: 3 }, () => spawnWorker(storeUrl, sim))
   let kills = 0
+  // Kills are spread over the work's progress, not the clock, so they all land while jobs are
+  // still running however fast this machine processes them.
+  const step = jobCount / (minimumKills + 10)
+  let nextKillAt = Math.random() * step
   const started = Date.now()
   const deadline = started + 150_000
   try {
@@ -56,12 +60,13 @@ async function chaos(
       const completed = await store.jobs.count({ name: 'charge', state: 'completed' })
       if (completed === jobCount) break
       if (Date.now() > deadline) throw new Error(`only ${completed} of ${jobCount} jobs completed`)
-      await sleep(100 + Math.random() * 300)
-      if (kills < minimumKills) {
+      await sleep(10 + Math.random() * 40)
+      if (kills < minimumKills && completed >= nextKillAt) {
         const victim = Math.floor(Math.random() * workers.length)
         workers[victim]?.kill('SIGKILL')
         kills++
         workers[victim] = spawnWorker(storeUrl, sim)
+        nextKillAt = completed + step * (0.5 + Math.random())
       }
     }
   } finally {
