@@ -9,6 +9,7 @@ import {
 import type { InboxEvent, InboxOutcome, Store } from '../../stores/index.js'
 import { systemClock, type Clock } from '../../time/index.js'
 import { webhookScheme } from '../schemes.js'
+import { isHeaders } from '../verify/headers.js'
 import type { PaypalScheme } from '../verify/paypal.js'
 import type {
   VerifyOptions,
@@ -118,20 +119,20 @@ const json = (status: number, body: unknown): WebhookResponse => ({
 const unkept = new Set(['authorization', 'cookie', 'proxy-authorization'])
 
 function flatten(headers: WebhookHeaders): FlatHeaders {
-  const entries: [string, string][] =
-    typeof (headers as Headers).forEach === 'function' &&
-    typeof (headers as Headers).get === 'function'
-      ? [...(headers as Headers).entries()]
-      : Object.entries(headers as Record<string, string | string[] | undefined>).flatMap(
-          ([k, v]) =>
-            v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]],
-        )
+  const entries: [string, string][] = isHeaders(headers)
+    ? [...headers.entries()]
+    : Object.entries(headers).flatMap(([k, v]) =>
+        v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]],
+      )
   return Object.fromEntries(
     entries.map(([k, v]) => [k.toLowerCase(), v] as const).filter(([k]) => !unkept.has(k)),
   )
 }
 
 const jobName = (source: string): string => `webhook:${source}`
+
+/** A scheme as the inbox uses it: one that may need to fetch first (PayPal) verifies async. */
+type InboxScheme = WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>
 
 /** The body parsed as JSON, or its text when it is not JSON. */
 function parsePayload(body: Uint8Array): unknown {
@@ -149,7 +150,7 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
   const retentionMs = options.retentionMs ?? 7 * 86_400_000
   const events = createEmitter<WebhookInboxEvents>()
-  const schemes = new Map<string, WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>>()
+  const schemes = new Map<string, InboxScheme>()
   for (const [name, source] of Object.entries(sources)) {
     schemes.set(
       name,
@@ -164,8 +165,7 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     }
   }
 
-  const schemeOf = (source: string) =>
-    schemes.get(source) as WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>
+  const schemeOf = (source: string) => schemes.get(source) as InboxScheme
   const eventOf = (
     source: string,
     scheme: WebhookSchemeName,

@@ -24,7 +24,7 @@ export function headerValues(headers: WebhookHeaders, name: string): string[] {
 }
 
 // Duck-typed, so a `Headers` from another copy of undici (or another realm) is recognised too.
-function isHeaders(headers: WebhookHeaders): headers is Headers {
+export function isHeaders(headers: WebhookHeaders): headers is Headers {
   return typeof (headers as { get?: unknown }).get === 'function'
 }
 
