@@ -1,6 +1,8 @@
 export type * from './job-types.js'
 export { jobStates, deadReasons } from './job-types.js'
 export type * from './other-types.js'
+export type * from './token-types.js'
+export { connectionStates } from './token-types.js'
 export type { Store, Dialect } from './store.js'
 export { sqliteStore, type SqliteStoreOptions } from './sqlite/store.js'
 export { openStore, type OpenStoreOptions } from './open.js'

@@ -1,5 +1,6 @@
 import type { JobStore } from './job-types.js'
 import type { IdempotencyStore, InboxStore, LeaseStore } from './other-types.js'
+import type { TokenStore } from './token-types.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -10,6 +11,8 @@ export interface Store {
   readonly inbox: InboxStore
   readonly idempotency: IdempotencyStore
   readonly leases: LeaseStore
+  /** OAuth connections and their sealed token pairs. */
+  readonly tokens: TokenStore
   /**
    * Calls `listener` with job names soon after jobs of those names were enqueued: at once for
    * enqueues through this store, and (PostgreSQL) through `LISTEN`/`NOTIFY` from any process.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JobRecord, NewJob, Store } from '../../src/stores/index.js'
+import type { ConnectionWrite, JobRecord, NewJob, Store } from '../../src/stores/index.js'
 
 /** What the shared suite needs from a dialect. */
 export interface StoreDriver {
@@ -665,6 +665,107 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
           kind: 'acquired',
           recoveryPoint: 'started',
         })
+      })
+    })
+
+    describe('oauth connections', () => {
+      const write = (overrides: Partial<ConnectionWrite> = {}): ConnectionWrite => ({
+        state: 'healthy',
+        accessToken: 'v1.k1.sealed-access',
+        refreshToken: 'v1.k1.sealed-refresh',
+        expiresAt: 10_000,
+        refreshedAt: 1_000,
+        lastError: null,
+        metadata: { scope: 'read write' },
+        ...overrides,
+      })
+
+      it('creates a connection at generation 1 and reads it back whole', async () => {
+        const ref = { provider: 'xero', connectionId: randomUUID() }
+        expect(await store.tokens.get(ref)).toBeUndefined()
+        const created = await store.tokens.put(ref, write(), 500)
+        expect(created).toEqual({
+          ...ref,
+          ...write(),
+          generation: 1,
+          createdAt: 500,
+          updatedAt: 500,
+        })
+        expect(await store.tokens.get(ref)).toEqual(created)
+      })
+
+      it('swaps on the generation read: one of two writers wins, the other gets null', async () => {
+        const ref = { provider: 'github', connectionId: randomUUID() }
+        const { generation } = await store.tokens.put(ref, write(), 0)
+        const results = await Promise.all(
+          ['a', 'b', 'c'].map((n) =>
+            store.tokens.swap(ref, generation, write({ accessToken: `at-${n}` }), 10),
+          ),
+        )
+        const winners = results.filter((r) => r !== null)
+        expect(winners).toHaveLength(1)
+        expect(winners[0]?.generation).toBe(generation + 1)
+        const stored = await store.tokens.get(ref)
+        expect(stored?.accessToken).toBe(winners[0]?.accessToken)
+        expect(stored).toMatchObject({ generation: generation + 1, createdAt: 0, updatedAt: 10 })
+        // A writer that read before the swap loses, and writes nothing.
+        expect(
+          await store.tokens.swap(ref, generation, write({ accessToken: 'stale' }), 20),
+        ).toBeNull()
+        expect((await store.tokens.get(ref))?.accessToken).toBe(winners[0]?.accessToken)
+        expect(await store.tokens.swap({ ...ref, connectionId: 'missing' }, 1, write(), 20)).toBe(
+          null,
+        )
+      })
+
+      it('keeps states, errors, nulls and metadata as written', async () => {
+        const ref = { provider: 'slack', connectionId: randomUUID() }
+        const first = await store.tokens.put(ref, write(), 0)
+        const lastError = { code: 'invalid_grant', message: 'revoked', at: 30, retryAt: 40 }
+        const swapped = await store.tokens.swap(
+          ref,
+          first.generation,
+          write({
+            state: 'reauth_required',
+            accessToken: null,
+            refreshToken: null,
+            expiresAt: null,
+            lastError,
+            metadata: { nested: { a: [1, 'two'] } },
+          }),
+          30,
+        )
+        expect(await store.tokens.get(ref)).toEqual(swapped)
+        expect(swapped).toMatchObject({ state: 'reauth_required', lastError, accessToken: null })
+        // A new authorization replaces the row, whatever its generation, and the generation grows.
+        const again = await store.tokens.put(ref, write(), 50)
+        expect(again).toMatchObject({ state: 'healthy', generation: first.generation + 2 })
+        expect(again.createdAt).toBe(0)
+      })
+
+      it('refuses a state outside the four', async () => {
+        const ref = { provider: 'hubspot', connectionId: randomUUID() }
+        await expect(
+          store.tokens.put(ref, write({ state: 'broken' as ConnectionWrite['state'] }), 0),
+        ).rejects.toThrow()
+      })
+
+      it('lists connections in key order, page after page, and deletes them', async () => {
+        const provider = `p-${randomUUID()}`
+        for (const id of ['c', 'a', 'b']) {
+          await store.tokens.put({ provider, connectionId: id }, write(), 0)
+        }
+        const mine = async (after?: { provider: string; connectionId: string }) =>
+          (await store.tokens.list({ ...(after ? { after } : {}), limit: 1_000 }))
+            .filter((c) => c.provider === provider)
+            .map((c) => c.connectionId)
+        expect(await mine()).toEqual(['a', 'b', 'c'])
+        expect(await mine({ provider, connectionId: 'a' })).toEqual(['b', 'c'])
+        const page = await store.tokens.list({ after: { provider, connectionId: 'a' }, limit: 1 })
+        expect(page.map((c) => [c.provider, c.connectionId])).toEqual([[provider, 'b']])
+        expect(await store.tokens.delete({ provider, connectionId: 'b' })).toBe(true)
+        expect(await store.tokens.delete({ provider, connectionId: 'b' })).toBe(false)
+        expect(await mine()).toEqual(['a', 'c'])
       })
     })
 

@@ -8,6 +8,7 @@ import { postgresJobStore } from './jobs.js'
 import { migratePostgres } from './migrate.js'
 import { jobNotifications } from './notifications.js'
 import { postgresIdempotency, postgresLeases } from './others.js'
+import { postgresTokenStore } from './tokens.js'
 
 export interface PostgresStoreOptions {
   /** A connection string; the store opens (and closes) a pool of its own. */
@@ -97,6 +98,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     ),
     idempotency: postgresIdempotency(pool),
     leases: postgresLeases(pool),
+    tokens: postgresTokenStore(pool),
     onJobsEnqueued: (listener) => notifications.subscribe(listener),
     migrate: () => migratePostgres(pool),
     close() {

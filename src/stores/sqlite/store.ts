@@ -4,6 +4,7 @@ import { openSqlite, type SqliteOptions } from './connection.js'
 import { enqueueOn, sqliteJobStore } from './jobs.js'
 import { migrateSqlite } from './migrate.js'
 import { sqliteOtherStores } from './others.js'
+import { sqliteTokenStore } from './tokens.js'
 import { writeBatch } from './write-batch.js'
 
 export interface SqliteStoreOptions extends SqliteOptions {
@@ -31,6 +32,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     dialect: 'sqlite',
     jobs,
     ...others,
+    tokens: sqliteTokenStore(db, write),
     onJobsEnqueued(listener) {
       listeners.add(listener)
       return () => void listeners.delete(listener)
