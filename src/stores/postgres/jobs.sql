@@ -138,13 +138,16 @@ RETURNING j.*
 -- name: settle
 -- Settles a batch of outcomes, each fenced by its delivery: a lease that passed to another
 -- claim no longer matches and stays untouched. Rows are locked in id order first, as every
--- statement that waits for job rows does, so two of them never deadlock.
+-- statement that waits for job rows does, so two of them never deadlock. Rows are found by id
+-- alone: "running" is asked as "has a lease" (the same, by the table's check), which no index
+-- answers; asked as a state, the planner would walk every running job's index entries, dead
+-- ones included, and once per outcome when its statistics say few are running.
 WITH o AS (
   SELECT * FROM jsonb_to_recordset(:outcomes::jsonb) AS o(
     id bigint, delivery integer, kind text, run_at bigint, error jsonb, reason text, event jsonb)
 ), locked AS (
-  SELECT j.id FROM seamline_jobs j JOIN o ON j.id = o.id AND j.deliveries = o.delivery
-   WHERE j.state = 'running'
+  SELECT o.* FROM seamline_jobs j JOIN o ON j.id = o.id AND j.deliveries = o.delivery
+   WHERE j.lease_until IS NOT NULL
    ORDER BY j.id
      FOR UPDATE OF j
 )
@@ -162,8 +165,8 @@ UPDATE seamline_jobs j
                       || jsonb_build_array(o.event || jsonb_build_object('attempt', j.attempts + 1))
                  END,
        lease_owner = NULL, lease_until = NULL, updated_at = :now::bigint
-  FROM o, locked
- WHERE j.id = locked.id AND j.id = o.id AND j.deliveries = o.delivery AND j.state = 'running'
+  FROM locked o
+ WHERE j.id = o.id
 RETURNING j.id, j.deliveries
 
 -- name: heartbeat
