@@ -87,11 +87,14 @@ const better = (metric: Metric, ours: number, theirs: number): number =>
  */
 export async function runBenchmark(
   benchmark: Benchmark,
-  options: { repetitions: number; scale: number },
+  options: { repetitions: number; scale: number; subjects?: readonly string[] },
 ): Promise<BenchmarkResult> {
   const ops = Math.max(1, Math.round(benchmark.ops * options.scale))
   const metrics = benchmark.metrics ?? [opsPerSecond]
-  const names = Object.keys(benchmark.subjects)
+  // Seamline always runs: every ratio is taken against it.
+  const names = Object.keys(benchmark.subjects).filter(
+    (name, i) => i === 0 || !options.subjects || options.subjects.includes(name),
+  )
   if (names[0] !== 'seamline') {
     throw new Error(`${benchmark.name}: the first subject must be seamline`)
   }
