@@ -57,6 +57,18 @@ export const errorCodes = {
     'A sealed value did not authenticate: it was altered, copied from another row (its associated data differs) or sealed under another key of that id; no plaintext was returned.',
   SEAM_ERR_SEALED_VALUE_MALFORMED:
     'A stored value is not in a sealed format Seamline reads (`v1.<keyId>.<nonce>.<ciphertext>`, or `plain.<data>` where plaintext is accepted); it names the row, never the value.',
+  SEAM_ERR_OAUTH_CONNECTION_NOT_FOUND:
+    'No OAuth connection is stored for the provider and connection id given; authorize it first (the message names both).',
+  SEAM_ERR_OAUTH_REAUTH_REQUIRED:
+    "An OAuth connection's grant is gone (the token endpoint answered `invalid_grant` and no other process had rotated the token): the user must authorize again; calls fail fast until then.",
+  SEAM_ERR_OAUTH_REFRESH_FAILED:
+    'A token refresh failed for a reason that may pass (network, 5xx, 429, a misconfigured client) and no valid access token is left; the connection is `degraded`, not dead, and is retried after `retryAt`.',
+  SEAM_ERR_OAUTH_REFRESH_TIMEOUT:
+    "Waited longer than allowed for another process's refresh of the same connection, and no fresh access token appeared.",
+  SEAM_ERR_OAUTH_STATE_INVALID:
+    'An authorization response came back with a `state` that is missing, altered, signed with another secret or expired; the code was not exchanged.',
+  SEAM_ERR_OAUTH_TOKEN_REQUEST:
+    'A token endpoint refused an authorization-code or client-credentials request, or answered with something that is not a token response; the message names the endpoint and the OAuth error.',
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -73,6 +73,12 @@ export interface ClientOptions {
   auth?: AuthScheme
   /** The whole `Authorization` value for each attempt, when `credential` does not fit. */
   authorization?: () => string | Promise<string>
+  /**
+   * Called once per call when an attempt sent with `credential` answers 401, with the value sent.
+   * Resolve true when a different credential is ready (an OAuth token manager's
+   * `onUnauthorized` refreshes it), and the attempt is sent once more with it.
+   */
+  onUnauthorized?: (credential: string) => boolean | Promise<boolean>
   /** The provider's idempotency header; POSTs get a key that every retry repeats. */
   idempotencyHeader?: string
   /** Attempts, backoff and budget; `false` turns retries off. Default 3 attempts, full jitter. */
@@ -349,6 +355,7 @@ export function createClient(options: ClientOptions) {
       deadlineOf(call.signal) ?? Infinity,
     )
     const attempts: HttpAttempt[] = []
+    let reauthorized = false
 
     // One attempt on the wire, within its scope: a transport that ends at once when its signal
     // aborts (undici's) is awaited as it is, any other is raced against the scope.
@@ -394,19 +401,39 @@ export function createClient(options: ClientOptions) {
       try {
         const request: TransportRequest = { method, url, headers: { ...headers } }
         if (body !== undefined) request.body = body
+        let sent: string | undefined
         // A secret at hand is not awaited: an await costs a turn of the microtask queue.
-        if (options.authorization) {
-          const value = options.authorization()
-          request.headers.authorization = typeof value === 'string' ? value : await value
-        } else if (credential !== undefined) {
-          const given = typeof credential === 'string' ? credential : credential()
-          const auth = authorize(scheme, typeof given === 'string' ? given : await given)
-          if ('header' in auth) request.headers[auth.header[0]] = auth.header[1]
-          else (request.url = new URL(url)).searchParams.set(...auth.query)
+        const sign = async (): Promise<void> => {
+          if (options.authorization) {
+            const value = options.authorization()
+            request.headers.authorization = typeof value === 'string' ? value : await value
+          } else if (credential !== undefined) {
+            const given = typeof credential === 'string' ? credential : credential()
+            sent = typeof given === 'string' ? given : await given
+            const auth = authorize(scheme, sent)
+            if ('header' in auth) request.headers[auth.header[0]] = auth.header[1]
+            else (request.url = new URL(url)).searchParams.set(...auth.query)
+          }
         }
-        const answer = inner
+        await sign()
+        let answer = inner
           ? await inner.execute((s) => send(s, request), call.signal)
           : await send(call.signal, request)
+        // A rejected token is refreshed once per call and the attempt sent once more.
+        if (
+          answer.status === 401 &&
+          options.onUnauthorized &&
+          sent !== undefined &&
+          !reauthorized
+        ) {
+          reauthorized = true
+          if (await options.onUnauthorized(sent)) {
+            await sign()
+            answer = inner
+              ? await inner.execute((s) => send(s, request), call.signal)
+              : await send(call.signal, request)
+          }
+        }
         attempts.push({ attempt: number, status: answer.status, reason: '', waitMs: 0 })
         if (events.listens('http:attempt'))
           events.emit('http:attempt', {
