@@ -416,6 +416,65 @@ describe('schedules', () => {
   })
 })
 
+describe('completed jobs', () => {
+  it('keeps a completed job readable for keepCompletedMs, then an hourly sweep deletes it', async () => {
+    const { jobs, store, clock } = setup({
+      clock: new FakeClock({ now: Date.UTC(2026, 2, 4, 10, 0, 30) }),
+      keepCompletedMs: 2 * 3_600_000,
+      // Hours pass here: fewer timers make them pass faster.
+      worker: { pollMs: 600_000, sweepMs: 600_000, heartbeatMs: 600_000, leaseMs: 1_800_000 },
+    })
+    const name = uniqueName()
+    jobs.define(name, () => undefined)
+    jobs.define(`${name}-dead`, () => {
+      throw new PermanentError('no')
+    })
+    jobs.start()
+    const { id } = await jobs.enqueue(name, null)
+    const { id: deadId } = await jobs.enqueue(`${name}-dead`, null)
+    await until(async () => (await store.jobs.get(id))?.state === 'completed', clock, 10)
+    await until(async () => (await store.jobs.get(deadId))?.state === 'dead', clock, 10)
+    await clock.advance(3_600_000)
+    await until(async () => (await store.jobs.count({ name: 'seamline:jobs-prune' })) === 1)
+    expect((await store.jobs.get(id))?.state).toBe('completed')
+    // The sweep of 13:00 finds it finished more than two hours before.
+    await clock.advance(3_600_000)
+    await until(async () => (await store.jobs.count({ name: 'seamline:jobs-prune' })) === 2)
+    await clock.advance(3_600_000)
+    await until(async () => (await store.jobs.get(id)) === undefined, clock, 10)
+    expect((await store.jobs.get(deadId))?.state).toBe('dead')
+  })
+
+  it("deletes each job as it completes with keepCompletedMs: 0, in the handler's transaction too", async () => {
+    const db = new Database(path)
+    cleanups.push(async () => void db.close())
+    const { jobs, store } = setup({ keepCompletedMs: 0 })
+    const name = uniqueName()
+    const inTx = uniqueName()
+    db.exec('CREATE TABLE IF NOT EXISTS effects (job TEXT PRIMARY KEY)')
+    const completed: string[] = []
+    jobs.events.on('job:completed', ({ id }) => void completed.push(id))
+    jobs.define(name, () => undefined)
+    jobs.define(inTx, (_payload, ctx) => {
+      db.transaction(() => {
+        db.prepare('INSERT INTO effects VALUES (?)').run(ctx.job.id)
+        ctx.completeInTx(db)
+      })()
+    })
+    jobs.start()
+    const { id } = await jobs.enqueue(name, null)
+    const { id: txId } = await jobs.enqueue(inTx, null)
+    await until(() => completed.length === 2)
+    expect(await store.jobs.get(id)).toBeUndefined()
+    expect(await store.jobs.get(txId)).toBeUndefined()
+    expect(db.prepare('SELECT job FROM effects').all()).toEqual([{ job: txId }])
+  })
+
+  it('refuses a negative keepCompletedMs, naming it', () => {
+    expect(() => setup({ keepCompletedMs: -1 })).toThrow(/keepCompletedMs/)
+  })
+})
+
 describe('dead letters', () => {
   async function deadLetters(count: number) {
     const { jobs, store, clock } = setup()

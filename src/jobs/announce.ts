@@ -20,13 +20,15 @@ export function announce(
 ): void {
   const { outcome, job } = settling
   const { id, name } = { id: job.id, name: job.name }
+  const completed = () =>
+    events.emit('job:completed', { id, name, durationMs: now - settling.startedAt })
   if (!settled) {
-    if (!settling.completedInTx) events.emit('job:lease-lost', { id, name })
-    return
+    // Completed in the handler's own transaction, it had nothing left to settle.
+    return settling.completedInTx ? completed() : events.emit('job:lease-lost', { id, name })
   }
   switch (outcome.kind) {
     case 'completed':
-      return events.emit('job:completed', { id, name, durationMs: now - settling.startedAt })
+      return completed()
     case 'failed':
       return events.emit('job:failed', {
         id,

@@ -94,6 +94,8 @@ export interface ContextParts {
   store: Store
   clients: ClientSource | undefined
   now: () => number
+  /** Completions delete the job's row. */
+  removeCompleted: boolean
   /** Called once the job was completed through `completeInTx`. */
   completed: () => void
 }
@@ -104,6 +106,7 @@ export function jobContext({
   store,
   clients,
   now,
+  removeCompleted,
   completed,
 }: ContextParts): JobContext {
   const idempotencyKey = (step: string | number): string => `${job.idempotencyKey}:${step}`
@@ -145,12 +148,16 @@ export function jobContext({
       }
     },
     completeInTx(tx: unknown) {
-      const lease = { id: job.id, delivery: job.deliveries }
+      const completion = {
+        id: job.id,
+        delivery: job.deliveries,
+        ...(removeCompleted && { remove: true }),
+      }
       const done = (ok: boolean): void => {
         if (!ok) throw leaseLost(job)
         completed()
       }
-      const result = store.jobs.completeInTx(tx, lease, now())
+      const result = store.jobs.completeInTx(tx, completion, now())
       return (typeof result === 'boolean' ? done(result) : result.then(done)) as void &
         Promise<void>
     },

@@ -30,6 +30,12 @@ export interface JobsOptions {
   /** Defaults for every job this instance enqueues; a definition or an enqueue overrides them. */
   defaults?: JobDefaults
   worker?: WorkerOptions
+  /**
+   * How long a completed job stays readable (`get`, listings) before an hourly sweep deletes it.
+   * Default 24 h. 0 deletes each job's row as it completes: the cheapest completion, and nothing
+   * to sweep. Dead letters are kept until replayed or discarded, whatever this says.
+   */
+  keepCompletedMs?: number
 }
 
 export interface EnqueueItem<Name extends string = string> {
@@ -100,6 +106,14 @@ export function createJobs(options: JobsOptions): Jobs {
   const definitions = new Map<string, Definition & { options: JobDefinitionOptions<never> }>()
   const defaults: JobDefaults = options.defaults ?? {}
   checkBackoff('createJobs', defaults.backoff)
+  const keepCompletedMs = options.keepCompletedMs ?? 86_400_000
+  if (!(keepCompletedMs >= 0 && Number.isFinite(keepCompletedMs))) {
+    throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+      operation: 'createJobs',
+      target: 'keepCompletedMs',
+      reason: `must be a finite number >= 0 (got ${String(keepCompletedMs)})`,
+    })
+  }
   let worker: Worker | undefined
   let firing: { stop(): void } | undefined
   const schedules: Schedule[] = []
@@ -122,7 +136,7 @@ export function createJobs(options: JobsOptions): Jobs {
     store.jobs.enqueueInTx(tx, build(items), clock.now()) as EnqueueResult[] &
       Promise<EnqueueResult[]>
 
-  return {
+  const jobs: Jobs = {
     events,
     deadLetters: deadLetters(store, clock),
     define(name, handler, definition = {}) {
@@ -190,6 +204,7 @@ export function createJobs(options: JobsOptions): Jobs {
         events,
         clients: options.clients,
         options: options.worker ?? {},
+        removeCompleted: keepCompletedMs === 0,
       })
     },
     async stop(stopOptions) {
@@ -197,7 +212,15 @@ export function createJobs(options: JobsOptions): Jobs {
       await worker?.stop(stopOptions)
     },
   }
+  if (keepCompletedMs > 0) {
+    // Once per hour however many processes run, as every schedule.
+    jobs.define(pruneJob, () => store.jobs.prune(clock.now() - keepCompletedMs))
+    jobs.schedule(pruneJob, { everyMs: 3_600_000, job: pruneJob, missed: 'skip' })
+  }
+  return jobs
 }
+
+const pruneJob = 'seamline:jobs-prune'
 
 function afterStart(operation: string, name: string): SeamlineError {
   return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {

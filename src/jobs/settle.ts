@@ -5,9 +5,14 @@ import { isRetryAfter, storedError, waitAskedBy, PermanentError } from './outcom
 const lease = (job: JobRecord) => ({ id: job.id, delivery: job.deliveries })
 
 /** The outcome of a handler that returned `result`. */
-export function outcomeOfResult(job: JobRecord, result: unknown, now: number): JobOutcome {
+export function outcomeOfResult(
+  job: JobRecord,
+  result: unknown,
+  now: number,
+  remove: boolean,
+): JobOutcome {
   if (isRetryAfter(result)) return { ...lease(job), kind: 'snoozed', runAt: now + result.ms }
-  return { ...lease(job), kind: 'completed' }
+  return { ...lease(job), kind: 'completed', ...(remove && { remove }) }
 }
 
 /**

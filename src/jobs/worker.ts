@@ -44,6 +44,8 @@ export interface WorkerParts {
   events: Emitter<JobEvents>
   clients: ClientSource | undefined
   options: WorkerOptions
+  /** Completed jobs leave no row behind. */
+  removeCompleted: boolean
 }
 
 export interface Worker {
@@ -75,6 +77,7 @@ export function startWorker({
   events,
   clients,
   options,
+  removeCompleted,
 }: WorkerParts): Worker {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   const concurrency = options.concurrency ?? 10
@@ -228,6 +231,7 @@ export function startWorker({
       store,
       clients,
       now: () => clock.now(),
+      removeCompleted,
       completed: () => (entry.completedInTx = true),
     })
     void (async () => {
@@ -235,7 +239,7 @@ export function startWorker({
       try {
         if (!definition) throw new Error(`no handler is defined for ${job.name}`)
         const result: unknown = await (definition.handler as JobHandler)(job.payload, ctx)
-        outcome = outcomeOfResult(job, result, clock.now())
+        outcome = outcomeOfResult(job, result, clock.now(), removeCompleted)
       } catch (error) {
         outcome = outcomeOfError(job, error, clock.now())
       }

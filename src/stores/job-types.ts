@@ -102,9 +102,12 @@ export interface JobLease {
   delivery: number
 }
 
+/** A claimed job that succeeded; `remove` deletes its row instead of keeping it completed. */
+export type Completion = JobLease & { kind: 'completed'; remove?: boolean }
+
 /** What became of a claimed job. Only `failed` and `dead` spend an attempt. */
 export type JobOutcome =
-  | (JobLease & { kind: 'completed' })
+  | Completion
   | (JobLease & { kind: 'failed'; error: StoredError; runAt: number })
   | (JobLease & { kind: 'dead'; reason: 'exhausted' | 'permanent'; error: StoredError })
   | (JobLease & { kind: 'snoozed'; runAt: number; error?: StoredError })
@@ -203,7 +206,11 @@ export interface JobStore {
    * Marks a claimed job completed in the caller's transaction; false when its lease was lost.
    * Synchronous on SQLite, as `enqueueInTx`.
    */
-  completeInTx(tx: unknown, lease: JobLease, now: number): boolean | Promise<boolean>
+  completeInTx(
+    tx: unknown,
+    completion: Omit<Completion, 'kind'>,
+    now: number,
+  ): boolean | Promise<boolean>
   /** Extends every lease `owner` holds; returns how many. */
   heartbeat(owner: string, now: number, leaseMs: number): Promise<number>
   /** Makes jobs whose lease expired due again, or dead with `worker_lost` past their rescues. */

@@ -560,6 +560,39 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         await store.jobs.prune(1_001)
         expect(await store.jobs.count({ name })).toBe(0)
       })
+
+      it('deletes a job that completes with remove, fenced like any completion, and frees its key and order', async () => {
+        const name = uniqueName()
+        await store.jobs.enqueue(
+          [job(name, { key: 'k', orderKey: 'o' }), job(name, { orderKey: 'o' })],
+          0,
+        )
+        const [first] = await claim(name, 1_000)
+        const done = { ...lease(first as JobRecord), kind: 'completed' as const, remove: true }
+        const stale = { ...done, delivery: done.delivery + 1 }
+        expect((await store.jobs.cycle({ now: 1_100, settle: [stale] })).settled).toEqual([false])
+        expect((await store.jobs.get(done.id))?.state).toBe('running')
+        expect((await store.jobs.cycle({ now: 1_100, settle: [done, done] })).settled).toEqual([
+          true,
+          false,
+        ])
+        expect(await store.jobs.get(done.id)).toBeUndefined()
+        // The key is free again, and the next job of the order key may start.
+        const [again] = await store.jobs.enqueue([job(name, { key: 'k' })], 1_200)
+        expect(again?.outcome).toBe('inserted')
+        expect(await claim(name, 1_300)).toHaveLength(2)
+      })
+
+      it("deletes a job completed with remove in the caller's transaction", async () => {
+        const name = uniqueName()
+        await store.jobs.enqueue([job(name)], 0)
+        const [running] = await claim(name, 1_000)
+        const held = { ...lease(running as JobRecord), remove: true }
+        expect(
+          await driver.inTransaction((tx) => store.jobs.completeInTx(tx, held, 1_100), 'commit'),
+        ).toBe(true)
+        expect(await store.jobs.get(held.id)).toBeUndefined()
+      })
     })
 
     describe("the caller's transaction", () => {

@@ -21,7 +21,7 @@ function outcomeRecord(outcome: JobOutcome, now: number): Record<string, unknown
   const event = (...args: Parameters<typeof jobEvent>): unknown => JSON.parse(jobEvent(...args))
   switch (outcome.kind) {
     case 'completed':
-      return base
+      return outcome.remove ? { ...base, remove: true } : base
     case 'failed':
       return {
         ...base,

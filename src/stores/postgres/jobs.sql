@@ -141,16 +141,22 @@ RETURNING j.*
 -- statement that waits for job rows does, so two of them never deadlock. Rows are found by id
 -- alone: "running" is asked as "has a lease" (the same, by the table's check), which no index
 -- answers; asked as a state, the planner would walk every running job's index entries, dead
--- ones included, and once per outcome when its statistics say few are running.
+-- ones included, and once per outcome when its statistics say few are running. A completion
+-- marked `remove` deletes its row instead.
 WITH o AS (
   SELECT * FROM jsonb_to_recordset(:outcomes::jsonb) AS o(
-    id bigint, delivery integer, kind text, run_at bigint, error jsonb, reason text, event jsonb)
+    id bigint, delivery integer, kind text, run_at bigint, error jsonb, reason text, event jsonb,
+    remove boolean)
 ), locked AS (
   SELECT o.* FROM seamline_jobs j JOIN o ON j.id = o.id AND j.deliveries = o.delivery
    WHERE j.lease_until IS NOT NULL
    ORDER BY j.id
      FOR UPDATE OF j
-)
+), removed AS (
+  DELETE FROM seamline_jobs j USING locked o
+   WHERE j.id = o.id AND o.remove
+  RETURNING j.id, j.deliveries
+), updated AS (
 UPDATE seamline_jobs j
    SET state = CASE o.kind WHEN 'completed' THEN 'completed' WHEN 'dead' THEN 'dead'
                            ELSE 'pending' END,
@@ -166,8 +172,10 @@ UPDATE seamline_jobs j
                  END,
        lease_owner = NULL, lease_until = NULL, updated_at = :now::bigint
   FROM locked o
- WHERE j.id = o.id
+ WHERE j.id = o.id AND o.remove IS NOT TRUE
 RETURNING j.id, j.deliveries
+)
+SELECT * FROM updated UNION ALL SELECT * FROM removed
 
 -- name: heartbeat
 -- A row another statement holds is being settled or rescued: its lease ends anyway.

@@ -112,9 +112,9 @@ export function postgresJobStore(
         claimed: await inTransaction(pool, (client) => claimOn(client, claim, now), beginClaim),
       }
     },
-    completeInTx(tx, lease, now) {
+    completeInTx(tx, completion, now) {
       const client = pgTransaction(tx, 'completeInTx')
-      return settleOn(client, [{ ...lease, kind: 'completed' }], now).then(
+      return settleOn(client, [{ ...completion, kind: 'completed' }], now).then(
         ([done]) => done === true,
       )
     },

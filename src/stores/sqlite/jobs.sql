@@ -69,6 +69,10 @@ UPDATE seamline_jobs
        updated_at = :now
  WHERE id = :id AND deliveries = :delivery AND state = 'running'
 
+-- name: remove
+-- A completion that keeps nothing of the job.
+DELETE FROM seamline_jobs WHERE id = :id AND deliveries = :delivery AND state = 'running'
+
 -- name: fail
 UPDATE seamline_jobs
    SET state = 'pending', attempts = attempts + 1, run_at = :runAt, last_error = :error,

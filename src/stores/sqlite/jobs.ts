@@ -22,6 +22,7 @@ const names = [
   'groupsPending',
   'complete',
   'fail',
+  'remove',
   'kill',
   'requeue',
   'heartbeat',
@@ -103,7 +104,7 @@ function settle(s: Record<Name, Statement>, outcome: JobOutcome, now: number): b
   const lease = { id: outcome.id, delivery: outcome.delivery, now, historyLimit }
   switch (outcome.kind) {
     case 'completed':
-      return s.complete.run(lease).changes === 1
+      return (outcome.remove ? s.remove : s.complete).run(lease).changes === 1
     case 'failed':
       return (
         s.fail.run({
@@ -190,9 +191,9 @@ export function sqliteJobStore(
         return { settled, claimed: inClaimOrder(rows.map(toRecord)) }
       })
     },
-    completeInTx(tx, lease, now) {
+    completeInTx(tx, completion, now) {
       const on = statements(sqliteTransaction(tx, 'completeInTx'))
-      return settle(on, { ...lease, kind: 'completed' }, now)
+      return settle(on, { ...completion, kind: 'completed' }, now)
     },
     heartbeat(owner, now, leaseMs) {
       return write(() => s.heartbeat.run({ owner, leaseUntil: now + leaseMs }).changes)
