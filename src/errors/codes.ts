@@ -69,6 +69,12 @@ export const errorCodes = {
     'An authorization response came back with a `state` that is missing, altered, signed with another secret or expired; the code was not exchanged.',
   SEAM_ERR_OAUTH_TOKEN_REQUEST:
     'A token endpoint refused an authorization-code or client-credentials request, or answered with something that is not a token response; the message names the endpoint and the OAuth error.',
+  SEAM_ERR_CONFIG_INVALID:
+    'A configuration does not validate; the message names every offending key path (`webhooks.sources.stripe.secrets[0]: expected a non-empty string`).',
+  SEAM_ERR_CONFIG_LOAD:
+    'A configuration file cannot be used: it does not exist, cannot be read, does not parse as JSON or YAML, or its module failed to import.',
+  SEAM_ERR_WEBHOOK_DELIVERY_FAILED:
+    'The gateway forwarded a webhook to its destination and got no 2xx answer (an error status, a timeout or a network failure); the delivery is retried, and a 410 Gone stops it.',
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,4 +1,4 @@
-import type { NewJob } from './job-types.js'
+import type { JobState, NewJob } from './job-types.js'
 
 /** A received webhook, kept byte for byte so it can be verified, inspected and replayed. */
 export interface InboxEvent {
@@ -15,6 +15,24 @@ export interface InboxRecord extends Omit<InboxEvent, 'job'> {
   jobId: string | null
 }
 
+/** Which stored events `InboxStore.list` answers with; every field narrows, none is required. */
+export interface InboxFilter {
+  source?: string
+  eventId?: string
+  /** The state of the event's job: `pending`, `running`, `completed` or `dead`. */
+  state?: JobState
+  /** Received before this time (paging: the last row's `receivedAt`). */
+  before?: number
+  /** Default 50. */
+  limit?: number
+}
+
+/** A stored event as listed, with the state of the job that handles it. */
+export interface InboxListing extends InboxRecord {
+  jobState: JobState | null
+  jobAttempts: number | null
+}
+
 export type InboxOutcome = { kind: 'new'; jobId: string | null } | { kind: 'duplicate' }
 
 export interface InboxStore {
@@ -26,6 +44,8 @@ export interface InboxStore {
   get(source: string, eventId: string): Promise<InboxRecord | undefined>
   /** Deletes events received before `before`; returns how many. */
   prune(before: number): Promise<number>
+  /** Stored events, newest first, with their jobs' states (the admin API's event search). */
+  list(filter: InboxFilter): Promise<InboxListing[]>
 }
 
 /** A stored answer to a request made with an idempotency key. */

@@ -1,16 +1,31 @@
 import type pg from 'pg'
-import type { EnqueueResult, NewJob } from '../job-types.js'
-import type { InboxEvent, InboxOutcome, InboxStore } from '../other-types.js'
-import { changes, readStatements, rows, type Queryable } from './statements.js'
+import type { EnqueueResult, JobState, NewJob } from '../job-types.js'
+import type {
+  InboxEvent,
+  InboxListing,
+  InboxOutcome,
+  InboxRecord,
+  InboxStore,
+} from '../other-types.js'
+import { changes, readStatements, rows, type Queryable, type Row } from './statements.js'
 import { inTransaction } from './transaction.js'
 
 const s = readStatements(
   new URL('./others.sql', import.meta.url),
-  ['inboxInsert', 'inboxDropJobs', 'inboxGet', 'inboxPrune'],
+  ['inboxInsert', 'inboxDropJobs', 'inboxGet', 'inboxPrune', 'inboxList'],
   'seamline_others',
 )
 
 type EnqueueOn = (db: Queryable, jobs: readonly NewJob[], now: number) => Promise<EnqueueResult[]>
+
+const inboxRecord = (row: Row): InboxRecord => ({
+  source: row.source as string,
+  eventId: row.event_id as string,
+  receivedAt: Number(row.received_at),
+  headers: row.headers as Record<string, string>,
+  body: new Uint8Array(row.body as Buffer),
+  jobId: row.job_id === null ? null : (row.job_id as string | number).toString(),
+})
 
 const eventKey = (source: string, eventId: string): string => `${source}\u0000${eventId}`
 
@@ -85,16 +100,22 @@ export function postgresInbox(
     },
     async get(source, eventId) {
       const [row] = await rows(pool, s.inboxGet, { source, eventId })
-      if (!row) return undefined
-      return {
-        source: row.source as string,
-        eventId: row.event_id as string,
-        receivedAt: Number(row.received_at),
-        headers: row.headers as Record<string, string>,
-        body: new Uint8Array(row.body as Buffer),
-        jobId: row.job_id === null ? null : (row.job_id as string | number).toString(),
-      }
+      return row && inboxRecord(row)
     },
     prune: (before) => changes(pool, s.inboxPrune, { before }),
+    async list(filter) {
+      const found = await rows(pool, s.inboxList, {
+        source: filter.source ?? null,
+        eventId: filter.eventId ?? null,
+        state: filter.state ?? null,
+        before: filter.before ?? null,
+        limit: filter.limit ?? 50,
+      })
+      return found.map((row): InboxListing => ({
+        ...inboxRecord(row),
+        jobState: (row.job_state as JobState | null) ?? null,
+        jobAttempts: row.job_attempts === null ? null : Number(row.job_attempts),
+      }))
+    },
   }
 }

@@ -23,6 +23,17 @@ SELECT * FROM seamline_inbox WHERE source = :source::text AND event_id = :eventI
 -- name: inboxPrune
 DELETE FROM seamline_inbox WHERE received_at < :before::bigint
 
+-- name: inboxList
+-- Every filter is optional: a NULL parameter matches everything.
+SELECT i.*, j.state AS job_state, j.attempts AS job_attempts
+  FROM seamline_inbox i LEFT JOIN seamline_jobs j ON j.id = i.job_id
+ WHERE (:source::text IS NULL OR i.source = :source::text)
+   AND (:eventId::text IS NULL OR i.event_id = :eventId::text)
+   AND (:state::text IS NULL OR j.state = :state::text)
+   AND (:before::bigint IS NULL OR i.received_at < :before::bigint)
+ ORDER BY i.received_at DESC, i.source, i.event_id
+ LIMIT :limit::integer
+
 -- name: idempotencyBegin
 -- Takes the key when it is new, or when its record is unfinished, for the same request, and
 -- its lock is free. ON CONFLICT locks the row, so of two concurrent callers one takes it.

@@ -15,6 +15,17 @@ SELECT * FROM seamline_inbox WHERE source = :source AND event_id = :eventId
 -- name: inboxPrune
 DELETE FROM seamline_inbox WHERE received_at < :before
 
+-- name: inboxList
+-- Every filter is optional: a NULL parameter matches everything.
+SELECT i.*, j.state AS job_state, j.attempts AS job_attempts
+  FROM seamline_inbox i LEFT JOIN seamline_jobs j ON j.id = i.job_id
+ WHERE (:source IS NULL OR i.source = :source)
+   AND (:eventId IS NULL OR i.event_id = :eventId)
+   AND (:state IS NULL OR j.state = :state)
+   AND (:before IS NULL OR i.received_at < :before)
+ ORDER BY i.received_at DESC, i.source, i.event_id
+ LIMIT :limit
+
 -- name: idempotencyInsert
 INSERT INTO seamline_idempotency (scope, key, fingerprint, recovery_point, locked_until,
   created_at, updated_at)

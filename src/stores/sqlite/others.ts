@@ -1,5 +1,12 @@
 import type { NewJob } from '../job-types.js'
-import type { IdempotencyStore, InboxStore, LeaseStore } from '../other-types.js'
+import type { JobState } from '../job-types.js'
+import type {
+  IdempotencyStore,
+  InboxListing,
+  InboxRecord,
+  InboxStore,
+  LeaseStore,
+} from '../other-types.js'
 import { readQueries } from '../sql-files.js'
 import { lazyStatements, type SqliteDatabase } from './connection.js'
 
@@ -8,6 +15,7 @@ const names = [
   'inboxInsert',
   'inboxGet',
   'inboxPrune',
+  'inboxList',
   'idempotencyInsert',
   'idempotencyGet',
   'idempotencyLock',
@@ -24,6 +32,15 @@ const names = [
 const sql = readQueries(new URL('./others.sql', import.meta.url), names)
 
 type Write = <T>(work: () => T) => Promise<T>
+
+const inboxRecord = (row: Record<string, unknown>): InboxRecord => ({
+  source: row.source as string,
+  eventId: row.event_id as string,
+  receivedAt: row.received_at as number,
+  headers: JSON.parse(row.headers as string) as Record<string, string>,
+  body: new Uint8Array(row.body as Buffer),
+  jobId: row.job_id === null ? null : (row.job_id as number).toString(),
+})
 
 export function sqliteOtherStores(
   db: SqliteDatabase,
@@ -59,17 +76,25 @@ export function sqliteOtherStores(
     },
     async get(source, eventId) {
       const row = s.inboxGet.get({ source, eventId }) as Record<string, unknown> | undefined
-      if (!row) return Promise.resolve(undefined)
-      return Promise.resolve({
-        source: row.source as string,
-        eventId: row.event_id as string,
-        receivedAt: row.received_at as number,
-        headers: JSON.parse(row.headers as string) as Record<string, string>,
-        body: new Uint8Array(row.body as Buffer),
-        jobId: row.job_id === null ? null : String(row.job_id as number),
-      })
+      return Promise.resolve(row && inboxRecord(row))
     },
     prune: (before) => write(() => s.inboxPrune.run({ before }).changes),
+    list(filter) {
+      const found = s.inboxList.all({
+        source: filter.source ?? null,
+        eventId: filter.eventId ?? null,
+        state: filter.state ?? null,
+        before: filter.before ?? null,
+        limit: filter.limit ?? 50,
+      }) as Record<string, unknown>[]
+      return Promise.resolve(
+        found.map((row): InboxListing => ({
+          ...inboxRecord(row),
+          jobState: (row.job_state as JobState | null) ?? null,
+          jobAttempts: (row.job_attempts as number | null) ?? null,
+        })),
+      )
+    },
   }
 
   const idempotency: IdempotencyStore = {

@@ -10,7 +10,7 @@ export {
   type WebhookSourceOptions,
 } from './inbox.js'
 export { nodeHandler } from './node-http.js'
-export type { FlatHeaders } from './event-identity.js'
+export { eventsOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
 export type { RawBody } from './read-body.js'
 export { expressHandler, type ExpressRequestLike } from './adapters/express.js'
 export {

@@ -1,0 +1,183 @@
+import { z } from 'zod'
+import { profiles } from '../credentials/index.js'
+import { providers } from '../providers/index.js'
+import { webhookSchemes } from '../webhooks/index.js'
+
+// Every message says what was expected, so `path: message` reads as one sentence.
+const nonEmpty = z
+  .string({ error: 'expected a non-empty string' })
+  .min(1, { error: 'expected a non-empty string', abort: true })
+
+/** Secrets are never written in the file: the file names the variable that holds each one. */
+const envName = nonEmpty.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected the name of an environment variable (letters, digits and _)',
+})
+
+const positiveInt = z
+  .number({ error: 'expected a number' })
+  .int({ error: 'expected a whole number' })
+  .positive({ error: 'expected a number above 0' })
+
+const httpUrl = nonEmpty.refine(
+  (value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol)
+    } catch {
+      return false
+    }
+  },
+  { error: 'expected an absolute http:// or https:// URL' },
+)
+
+const sourceName = nonEmpty.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
+  error: 'expected a name of letters, digits, - and _ (it is a URL path segment)',
+})
+
+const schemeNames = Object.keys(webhookSchemes) as [string, ...string[]]
+const providerNames = Object.keys(providers) as [string, ...string[]]
+
+const retrySchema = z.strictObject({
+  maxAttempts: positiveInt.optional().describe('Delivery attempts before a dead letter.'),
+  baseMs: positiveInt.optional().describe('First retry wait (full jitter, doubling).'),
+  capMs: positiveInt.optional().describe('Longest retry wait.'),
+})
+
+const destinationSchema = z.strictObject({
+  url: httpUrl.describe('Where verified events are forwarded (POST).'),
+  secret: envName.describe(
+    'Environment variable holding the `whsec_…` secret the forwarded request is signed with (Standard Webhooks).',
+  ),
+  timeoutMs: positiveInt.default(10_000).describe('Time allowed for one delivery attempt.'),
+  rateLimit: z
+    .strictObject({ perSecond: positiveInt.describe('Deliveries per second.') })
+    .optional()
+    .describe('Deliveries started per second to this destination.'),
+  concurrency: positiveInt.optional().describe('Deliveries in flight at once to this destination.'),
+  retry: retrySchema.optional().describe('Retry schedule of failed deliveries.'),
+})
+
+const sourceSchema = z.strictObject({
+  provider: z
+    .enum(schemeNames, { error: `expected one of ${schemeNames.join(', ')}` })
+    .describe('Signature scheme of the sender.'),
+  secrets: z
+    .array(envName, { error: 'expected a list of environment variable names' })
+    .min(1, { error: 'expected at least one secret' })
+    .describe(
+      'Environment variables holding every secret accepted now (old and new in a rotation).',
+    ),
+  route: nonEmpty
+    .regex(/^\/[A-Za-z0-9/_-]*$/, { error: 'expected a path starting with /' })
+    .optional()
+    .describe('An extra route for this source, besides `/webhooks/<name>`.'),
+  toleranceMs: positiveInt.optional().describe('Allowed signature timestamp skew.'),
+  orderingKey: nonEmpty
+    .optional()
+    .describe(
+      'Dotted path into the payload (e.g. `data.object.customer`): events with the same value are forwarded one at a time, in order.',
+    ),
+  destination: destinationSchema.describe('Where the events are forwarded.'),
+})
+
+const quotaSchema = z.strictObject({
+  name: nonEmpty.describe('Quota name (`second`, `minute`, `concurrent`…).'),
+  limit: positiveInt.describe('Units per window, or in flight at once.'),
+  windowMs: positiveInt.optional().describe('The window; none for a concurrency quota.'),
+})
+
+const providerSchema = z.strictObject({
+  preset: z
+    .enum(providerNames, { error: `expected one of ${providerNames.join(', ')}` })
+    .optional()
+    .describe('Provider preset; default the entry name when it is one.'),
+  baseUrl: httpUrl.optional().describe("Override of the preset's base URL."),
+  credentials: z
+    .record(nonEmpty, envName)
+    .optional()
+    .describe(
+      'Credential name → environment variable holding it (e.g. `apiKey: STRIPE_SECRET_KEY`).',
+    ),
+  oauth: z
+    .strictObject({
+      clientId: envName.describe('Variable holding the client id.'),
+      clientSecret: envName.describe('Variable holding the client secret.'),
+      tokenUrl: httpUrl.optional().describe('Token endpoint override.'),
+      scopes: z.array(nonEmpty).optional().describe('Scopes requested.'),
+    })
+    .optional()
+    .describe('OAuth app of this provider.'),
+  limits: z.array(quotaSchema).optional().describe("Quotas replacing the preset's."),
+})
+
+const reconciliationSchema = z.looseObject({
+  name: nonEmpty.describe('Reconciliation name.'),
+  every: nonEmpty.describe('How often it runs (`1h`, `15m`, or a cron expression).'),
+})
+
+export const configSchema = z.strictObject({
+  store: nonEmpty
+    .default('seamline.sqlite')
+    .describe('SQLite file path, or a `postgres://` URL for several processes.'),
+  redis: nonEmpty
+    .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+    .optional()
+    .describe('Redis URL for rate limits shared by several processes.'),
+  profile: z
+    .enum(profiles, { error: `expected one of ${profiles.join(', ')}` })
+    .optional()
+    .describe('Environment profile; default from `SEAMLINE_PROFILE`/`NODE_ENV`.'),
+  server: z
+    .strictObject({
+      host: nonEmpty.default('127.0.0.1').describe('Interface to listen on.'),
+      port: z
+        .number({ error: 'expected a number' })
+        .int({ error: 'expected a whole number' })
+        .min(0, { error: 'expected a port from 0 to 65535' })
+        .max(65_535, { error: 'expected a port from 0 to 65535' })
+        .default(8787)
+        .describe('Port (0: any free port).'),
+    })
+    .default({ host: '127.0.0.1', port: 8787 })
+    .describe('Where the gateway listens.'),
+  admin: z
+    .strictObject({
+      tokenEnv: envName
+        .default('SEAMLINE_ADMIN_TOKEN')
+        .describe('Environment variable holding the admin API token.'),
+    })
+    .default({ tokenEnv: 'SEAMLINE_ADMIN_TOKEN' })
+    .describe('Admin API (`/api`).'),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info')
+    .describe('Log level.'),
+  providers: z
+    .record(sourceName, providerSchema)
+    .default({})
+    .describe('Providers the app calls, by name.'),
+  webhooks: z
+    .strictObject({
+      maxBodyBytes: positiveInt
+        .optional()
+        .describe('Largest webhook body accepted (default 10 MiB).'),
+      retentionMs: positiveInt
+        .optional()
+        .describe('How long events are kept for dedupe (default 7 days).'),
+      sources: z.record(sourceName, sourceSchema).default({}).describe('Webhook senders, by name.'),
+    })
+    .default({ sources: {} })
+    .describe('Incoming webhooks.'),
+  reconciliations: z
+    .array(reconciliationSchema)
+    .default([])
+    .describe('Reconciliations (validated; run by a later version).'),
+})
+
+/** A configuration as written: everything with a default may be left out. */
+export type GatewayConfigInput = z.input<typeof configSchema>
+/** A configuration once validated, with defaults filled in. */
+export type GatewayConfig = z.output<typeof configSchema>
+export type WebhookSourceConfig = GatewayConfig['webhooks']['sources'][string]
+export type DestinationConfig = WebhookSourceConfig['destination']

@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createRedactor, type Redactor } from '../credentials/index.js'
+import { SeamlineError } from '../errors/index.js'
+import { createJobs, type Jobs, type WorkerOptions } from '../jobs/index.js'
+import type { Redis as IORedis } from 'ioredis'
+import { redisQuotaStore, type QuotaStoreFactory } from '../limits/index.js'
+import { openStore, type Store } from '../stores/index.js'
+import { systemClock, type Clock } from '../time/index.js'
+import {
+  createWebhookInbox,
+  fastifyWebhooks,
+  type WebhookInbox,
+  type WebhookSourceOptions,
+} from '../webhooks/index.js'
+import { adminRoutes } from './admin.js'
+import type { GatewayConfig } from './config-schema.js'
+import { createForwarder, valueAt } from './forward.js'
+import { loggerOptions, type LogOptions } from './logger.js'
+import { createMetrics, type GatewayMetrics } from './metrics.js'
+
+export interface GatewayOptions {
+  /** Where `secrets` and the other variable names of the configuration are read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
+  clock?: Clock
+  /** A store already open; by default the configuration's `store` is opened (and closed on stop). */
+  store?: Store
+  /**
+   * The admin API token; by default read from the variable `admin.tokenEnv` names. Without
+   * one the admin API answers 503, unless `generateAdminToken` makes one.
+   */
+  adminToken?: string
+  generateAdminToken?: boolean
+  log?: LogOptions
+  /** The job worker's tuning (poll interval, concurrency). */
+  worker?: WorkerOptions
+}
+
+export interface Gateway {
+  /** The Fastify instance: `gateway.app.inject(…)` exercises routes without a socket. */
+  readonly app: FastifyInstance
+  readonly config: GatewayConfig
+  readonly store: Store
+  readonly jobs: Jobs
+  readonly inbox: WebhookInbox
+  readonly metrics: GatewayMetrics
+  readonly redactor: Redactor
+  /** The admin API token, or undefined when the admin API is off. */
+  readonly adminToken: string | undefined
+  /** Listens; returns the URL it listens on (`port` 0 picks a free port). */
+  start(port?: number, host?: string): Promise<string>
+  /** Stops taking requests, lets running jobs finish (or hand back), closes the store. */
+  stop(): Promise<void>
+}
+
+function resolveSecret(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  key: string,
+): string {
+  const value = env[name]
+  if (value === undefined || value === '') {
+    throw new SeamlineError('SEAM_ERR_CREDENTIAL_MISSING', {
+      operation: 'createGateway',
+      target: key,
+      reason: `names the environment variable ${name}, which is not set`,
+    })
+  }
+  return value
+}
+
+/** Opens Redis only when configured: `ioredis` is loaded on demand. */
+async function redisLimits(
+  url: string,
+): Promise<{ store: QuotaStoreFactory; close(): Promise<void> }> {
+  let Redis: typeof IORedis
+  try {
+    Redis = (await import('ioredis')).Redis
+  } catch (error) {
+    throw new SeamlineError('SEAM_ERR_CONFIG_INVALID', {
+      operation: 'createGateway',
+      target: 'redis',
+      reason: 'needs the ioredis package: npm install ioredis',
+      cause: error,
+    })
+  }
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  return {
+    store: redisQuotaStore({ redis: redis }),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+/**
+ * The gateway: webhooks in (verified, deduplicated, stored before the 2xx) and forwarded to the
+ * app as durable jobs, the admin API, health and metrics. Build it, then `start()`.
+ */
+export async function createGateway(
+  config: GatewayConfig,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
+  const env = options.env ?? process.env
+  const clock = options.clock ?? systemClock
+  const redactor = createRedactor()
+
+  const sources = config.webhooks.sources
+  const resolved = Object.entries(sources).map(([name, source]) => ({
+    name,
+    source,
+    secrets: source.secrets.map((variable, i) =>
+      resolveSecret(env, variable, `webhooks.sources.${name}.secrets[${i}]`),
+    ),
+    destinationSecret: resolveSecret(
+      env,
+      source.destination.secret,
+      `webhooks.sources.${name}.destination.secret`,
+    ),
+  }))
+  for (const { secrets, destinationSecret } of resolved) {
+    for (const secret of [...secrets, destinationSecret]) redactor.addSecret(secret)
+  }
+  // Provider credentials are used by the proxy later; known now, they are masked in logs already.
+  for (const provider of Object.values(config.providers)) {
+    for (const variable of Object.values(provider.credentials ?? {})) {
+      const value = env[variable]
+      if (value) redactor.addSecret(value)
+    }
+  }
+  let adminToken = options.adminToken ?? env[config.admin.tokenEnv]
+  if (!adminToken && options.generateAdminToken) {
+    adminToken = `sl_admin_${randomBytes(24).toString('base64url')}`
+  }
+  if (adminToken) redactor.addSecret(adminToken)
+
+  const redis = config.redis === undefined ? undefined : await redisLimits(config.redis)
+  const store = options.store ?? (await openStore(config.store))
+  const ownsStore = options.store === undefined
+  const jobs = createJobs({ store, clock, ...(options.worker && { worker: options.worker }) })
+  const metrics = createMetrics(store, clock)
+
+  const inboxSources: Record<string, WebhookSourceOptions> = {}
+  for (const { name, source, secrets } of resolved) {
+    const retry = source.destination.retry
+    const orderingKey = source.orderingKey
+    inboxSources[name] = {
+      scheme: source.provider as WebhookSourceOptions['scheme'],
+      secrets,
+      ...(source.toleranceMs !== undefined && { toleranceMs: source.toleranceMs }),
+      ...(orderingKey !== undefined && {
+        orderBy: (event) => valueAt(event.payload, orderingKey),
+      }),
+      job: {
+        ...(retry?.maxAttempts !== undefined && { maxAttempts: retry.maxAttempts }),
+        backoff: {
+          ...(retry?.baseMs !== undefined && { baseMs: retry.baseMs }),
+          ...(retry?.capMs !== undefined && { capMs: retry.capMs }),
+        },
+      },
+    }
+  }
+  const inbox = createWebhookInbox({
+    store,
+    jobs,
+    clock,
+    sources: inboxSources,
+    ...(config.webhooks.maxBodyBytes !== undefined && {
+      maxBodyBytes: config.webhooks.maxBodyBytes,
+    }),
+    ...(config.webhooks.retentionMs !== undefined && { retentionMs: config.webhooks.retentionMs }),
+  })
+
+  const app = Fastify({
+    logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
+    forceCloseConnections: true,
+  })
+
+  for (const { name, source, destinationSecret } of resolved) {
+    inbox.on(
+      name,
+      createForwarder({
+        source: name,
+        destination: source.destination,
+        secret: destinationSecret,
+        clock,
+        ...(redis && { limitStore: redis.store }),
+        onAttempt: (attempt) => {
+          metrics.deliveryAttempts.inc({
+            source: name,
+            status: attempt.status === undefined ? 'none' : String(attempt.status),
+          })
+          if (attempt.outcome !== 'failed')
+            metrics.deliveries.inc({ source: name, outcome: attempt.outcome })
+          app.log.info(
+            {
+              source: name,
+              eventId: attempt.eventId,
+              attempt: attempt.attempt,
+              status: attempt.status,
+            },
+            `delivery ${attempt.outcome}`,
+          )
+        },
+      }),
+    )
+  }
+  const sourceOfJob = (job: string): string | undefined => {
+    const name = job.startsWith('webhook:') ? job.slice('webhook:'.length) : undefined
+    return name !== undefined && Object.hasOwn(sources, name) ? name : undefined
+  }
+  jobs.events.on('job:failed', ({ name }) => {
+    const source = sourceOfJob(name)
+    if (source !== undefined) metrics.deliveryRetries.inc({ source })
+  })
+  jobs.events.on('job:dead', ({ name, id, reason }) => {
+    const source = sourceOfJob(name)
+    if (source !== undefined && reason !== 'permanent') {
+      metrics.deliveries.inc({ source, outcome: 'dead' })
+    }
+    app.log.warn({ job: id, name, reason }, 'job is a dead letter')
+  })
+  jobs.events.on('worker:error', ({ operation, error }) => {
+    app.log.error({ operation, err: error }, 'job worker step failed')
+  })
+  inbox.events.on('webhook:received', ({ source, id, type }) => {
+    metrics.webhooksReceived.inc({ source })
+    app.log.info({ source, eventId: id, type }, 'webhook received')
+  })
+  inbox.events.on('webhook:duplicate', ({ source, id }) => {
+    metrics.webhooksDuplicate.inc({ source })
+    app.log.info({ source, eventId: id }, 'webhook duplicate acknowledged')
+  })
+  inbox.events.on('webhook:rejected', ({ source, reason }) => {
+    metrics.webhookRejections.inc({ source, reason })
+    app.log.warn({ source, reason }, 'webhook rejected')
+  })
+  inbox.events.on('webhook:store-failed', ({ source, error }) => {
+    app.log.error({ source, err: error }, 'webhook could not be stored')
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    })
+  })
+
+  app.get('/healthz', () => Promise.resolve({ status: 'ok' }))
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      // A primary-key read: answered by any store that is up, whatever it holds.
+      await store.jobs.get('0')
+      return { status: 'ready' }
+    } catch (error) {
+      app.log.error({ err: error }, 'store is not answering')
+      return reply.code(503).send({ status: 'unavailable', reason: 'the store does not answer' })
+    }
+  })
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.header('content-type', metrics.registry.contentType).send(text)
+  })
+
+  // Each registration is its own scope: the plugin leaves bodies unparsed only inside it.
+  await app.register(fastifyWebhooks(inbox) as unknown as (i: FastifyInstance) => Promise<void>)
+  for (const { name, source } of resolved) {
+    if (source.route === undefined) continue
+    const plugin = fastifyWebhooks(inbox, { path: source.route, source: name })
+    await app.register(plugin as never)
+  }
+
+  if (adminToken) {
+    await app.register(adminRoutes({ token: adminToken, config, store, jobs, redactor }), {
+      prefix: '/api',
+    })
+  } else {
+    app.all('/api/*', (_request, reply) =>
+      reply.code(503).send({
+        error: 'admin_api_off',
+        message: `set ${config.admin.tokenEnv} to turn the admin API on`,
+      }),
+    )
+  }
+
+  await app.ready()
+  jobs.start()
+
+  let stopping: Promise<void> | undefined
+  return {
+    app,
+    config,
+    store,
+    jobs,
+    inbox,
+    metrics,
+    redactor,
+    adminToken,
+    async start(port = config.server.port, host = config.server.host) {
+      return app.listen({ port, host })
+    },
+    stop() {
+      stopping ??= (async () => {
+        await app.close()
+        await jobs.stop({ timeoutMs: 10_000 })
+        await redis?.close()
+        if (ownsStore) await store.close()
+      })()
+      return stopping
+    },
+  }
+}

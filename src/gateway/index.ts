@@ -1,0 +1,13 @@
+export {
+  configSchema,
+  type DestinationConfig,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type WebhookSourceConfig,
+} from './config-schema.js'
+export { configFileNames, defineConfig, loadConfig, parseConfig } from './config.js'
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.js'
+export type { LogOptions } from './logger.js'
+export type { GatewayMetrics } from './metrics.js'
+export type { DeliveryOutcome } from './forward.js'
+export { hasAdminToken } from './admin.js'

@@ -1,0 +1,63 @@
+import type { Writable } from 'node:stream'
+import type { FastifyServerOptions } from 'fastify'
+import type { Redactor } from '../credentials/index.js'
+
+export interface LogOptions {
+  /** `false` silences the gateway (tests). */
+  enabled?: boolean
+  level?: string
+  /** Where log lines go; default stdout. */
+  stream?: Writable
+}
+
+// Headers that carry credentials or signatures are censored by path before serialising.
+const censored = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'req.headers["stripe-signature"]',
+  'req.headers["webhook-signature"]',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-api-key"]',
+]
+
+/**
+ * Pino options under which no secret value is written: known headers are censored, and every
+ * line's message and fields pass through the redactor (the configured secrets, the admin token
+ * and every known secret format).
+ */
+export function loggerOptions(
+  redactor: Redactor,
+  options: LogOptions,
+): NonNullable<FastifyServerOptions['logger']> {
+  if (options.enabled === false) return false
+  return {
+    level: options.level ?? 'info',
+    ...(options.stream && { stream: options.stream }),
+    redact: { paths: censored, censor: '[redacted]' },
+    serializers: {
+      req: (request: { method: string; url: string }) => ({
+        method: request.method,
+        url: redactor.redact(request.url),
+      }),
+      err: (error: { name: string; message: string; code?: string; stack?: string }) =>
+        redactor.redactValue({
+          type: error.name,
+          message: error.message,
+          ...(error.code !== undefined && { code: error.code }),
+          stack: error.stack ?? '',
+        }),
+    },
+    formatters: {
+      log: (object: Record<string, unknown>) => redactor.redactValue(object),
+    },
+    hooks: {
+      logMethod(args, method) {
+        const masked = args.map((arg: unknown) =>
+          typeof arg === 'string' ? redactor.redact(arg) : arg,
+        ) as Parameters<typeof method>
+        method.apply(this, masked)
+      },
+    },
+  }
+}

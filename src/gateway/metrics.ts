@@ -1,0 +1,89 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Store } from '../stores/index.js'
+import type { Clock } from '../time/index.js'
+
+/** The gateway's Prometheus metrics, on a registry of its own (several gateways per process in tests). */
+export interface GatewayMetrics {
+  readonly registry: Registry
+  readonly requests: Counter<'method' | 'route' | 'status'>
+  readonly webhooksReceived: Counter<'source'>
+  readonly webhooksDuplicate: Counter<'source'>
+  readonly webhookRejections: Counter<'source' | 'reason'>
+  readonly deliveries: Counter<'source' | 'outcome'>
+  readonly deliveryAttempts: Counter<'source' | 'status'>
+  readonly deliveryRetries: Counter<'source'>
+}
+
+/**
+ * Labels carry source names, statuses and error codes only, never a secret or an event id
+ * (unbounded label values would grow the registry without end).
+ */
+export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'seamline_process_' })
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+
+  // Depths are read from the store when scraped, so every process reports the shared queue.
+  const depth = async (field: 'ready' | 'scheduled' | 'running' | 'dead') =>
+    (await store.jobs.counts(null, clock.now()))[field]
+  new Gauge({
+    name: 'seamline_queue_depth',
+    help: 'Jobs waiting to run (due now or scheduled) in the store.',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = await store.jobs.counts(null, clock.now())
+      this.set({ state: 'ready' }, counts.ready)
+      this.set({ state: 'scheduled' }, counts.scheduled)
+      this.set({ state: 'running' }, counts.running)
+    },
+  })
+  new Gauge({
+    name: 'seamline_dead_letters',
+    help: 'Dead letters in the store (DLQ depth).',
+    registers: [registry],
+    async collect() {
+      this.set(await depth('dead'))
+    },
+  })
+
+  return {
+    registry,
+    requests: counter('seamline_http_requests_total', 'HTTP requests answered by the gateway.', [
+      'method',
+      'route',
+      'status',
+    ]),
+    webhooksReceived: counter(
+      'seamline_webhooks_received_total',
+      'Webhook events verified and stored for the first time.',
+      ['source'],
+    ),
+    webhooksDuplicate: counter(
+      'seamline_webhooks_duplicate_total',
+      'Webhook deliveries of events already stored (acknowledged, not stored again).',
+      ['source'],
+    ),
+    webhookRejections: counter(
+      'seamline_webhook_verification_failures_total',
+      'Webhook deliveries refused before storage, by reason (an error code, or too_large).',
+      ['source', 'reason'],
+    ),
+    deliveries: counter(
+      'seamline_deliveries_total',
+      'Forwarded events by final outcome: delivered, dead (retries exhausted) or gone (410).',
+      ['source', 'outcome'],
+    ),
+    deliveryAttempts: counter(
+      'seamline_delivery_attempts_total',
+      "Delivery attempts to destinations, by the destination's status (`none` without an answer).",
+      ['source', 'status'],
+    ),
+    deliveryRetries: counter(
+      'seamline_delivery_retries_total',
+      'Delivery attempts that failed and were scheduled again.',
+      ['source'],
+    ),
+  }
+}
