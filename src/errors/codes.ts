@@ -75,6 +75,16 @@ export const errorCodes = {
     'A configuration file cannot be used: it does not exist, cannot be read, does not parse as JSON or YAML, or its module failed to import.',
   SEAM_ERR_WEBHOOK_DELIVERY_FAILED:
     'The gateway forwarded a webhook to its destination and got no 2xx answer (an error status, a timeout or a network failure); the delivery is retried, and a 410 Gone stops it.',
+  SEAM_ERR_RECONCILE_UNSORTED:
+    'A reconciliation source said it gives records in key order but gave a key lower than the one before; the message names the source and both keys. Drop `ordered`, or sort the source (`ORDER BY` with a binary collation).',
+  SEAM_ERR_RECONCILE_DUPLICATE_KEY:
+    'A reconciliation source gave two records with the same key, so neither can be paired; the message names the source and the key.',
+  SEAM_ERR_RECONCILE_RECORD:
+    'A reconciliation source gave a record that cannot be compared: its key is missing or not of the key type, or a field cannot be read under its rule; the message names the side, the key and the field.',
+  SEAM_ERR_RECONCILE_SOURCE:
+    'A reconciliation source could not be read: a file is unreadable or malformed (a CSV quote left open, a line that is not JSON), or its query or list call failed; `cause` holds the underlying error.',
+  SEAM_ERR_RECONCILE_NOT_FOUND:
+    'No reconciler or report has the name or id given; the message lists the names known.',
 } as const satisfies Record<`SEAM_ERR_${string}`, string>
 
 export type ErrorCode = keyof typeof errorCodes

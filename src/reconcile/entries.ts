@@ -1,0 +1,61 @@
+import type { CompiledSide } from './side.js'
+import type { Key, ReadOptions } from './source.js'
+
+/** A batch of records reduced to what the engines compare: keys and canonical texts. */
+export interface EntryBatch {
+  keys: Key[]
+  canons: string[]
+}
+
+export interface EntryOptions extends ReadOptions {
+  /** Told the latest change time seen, for the next run's watermark. */
+  onChangedAt?: (ms: number) => void
+  /** Keys left out of the comparison (changed too recently on one side). */
+  skip?: ReadonlySet<Key>
+}
+
+/** Reduces records to entries; under a window, keeps those changed inside it (by the side's watermark field). */
+export function toEntries<R>(
+  side: CompiledSide<R>,
+  batch: readonly R[],
+  options: EntryOptions,
+): EntryBatch {
+  const keys: Key[] = []
+  const canons: string[] = []
+  const { window, onChangedAt, skip } = options
+  const changedAt = side.changedAt
+  for (let i = 0; i < batch.length; i++) {
+    const record = batch[i]!
+    if (changedAt && (window || onChangedAt)) {
+      const at = changedAt(record)
+      if (at !== undefined) {
+        if (window?.from !== undefined && at < window.from) continue
+        if (window?.to !== undefined && at >= window.to) continue
+        onChangedAt?.(at)
+      }
+    }
+    const key = side.keyOf(record)
+    if (skip?.has(key)) continue
+    keys.push(key)
+    canons.push(side.canonOf(record, key))
+  }
+  return { keys, canons }
+}
+
+/** A side's entries, batch by batch. */
+export async function* entryBatches<R>(
+  side: CompiledSide<R>,
+  options: EntryOptions,
+): AsyncGenerator<EntryBatch> {
+  const read: ReadOptions = {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.window && { window: options.window }),
+  }
+  for await (const batch of side.spec.source.batches(read)) {
+    options.signal?.throwIfAborted()
+    yield toEntries(side, batch, options)
+  }
+}
+
+/** Key order: numbers numerically, text by UTF-16 code units (SQLite's BINARY, PostgreSQL's "C" collation). */
+export const compareKeys = (a: Key, b: Key): number => (a < b ? -1 : a > b ? 1 : 0)

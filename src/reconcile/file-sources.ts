@@ -1,0 +1,143 @@
+import { createReadStream } from 'node:fs'
+import { basename } from 'node:path'
+import { SeamlineError } from '../errors/index.js'
+import { CsvError, CsvParser } from './csv.js'
+import { defineSource, type Source, type SourceRecord } from './source.js'
+
+export interface FileSourceOptions {
+  /** Names the source in reports; default the file's name. */
+  name?: string
+  /** Say so when the file is sorted by key (the merge engine then needs no table). */
+  ordered?: boolean
+  /** Read size; each chunk's lines are parsed together. Default 1 MiB. */
+  chunkBytes?: number
+}
+
+const sourceError = (path: string, reason: string, cause?: unknown) =>
+  new SeamlineError('SEAM_ERR_RECONCILE_SOURCE', {
+    operation: 'read',
+    target: path,
+    reason,
+    ...(cause !== undefined && { cause }),
+  })
+
+async function* chunks(path: string, chunkBytes: number, signal?: AbortSignal) {
+  try {
+    for await (const chunk of createReadStream(path, {
+      encoding: 'utf8',
+      highWaterMark: chunkBytes,
+      ...(signal && { signal }),
+    })) {
+      yield chunk as string
+    }
+  } catch (error) {
+    if (signal?.aborted) throw error
+    const code = (error as { code?: unknown }).code
+    throw sourceError(
+      path,
+      `cannot be read (${typeof code === 'string' ? code : String(error)})`,
+      error,
+    )
+  }
+}
+
+/** A file of JSON objects, one per line (blank lines skipped), read in chunks. */
+export function jsonLinesSource(path: string, options: FileSourceOptions = {}): Source {
+  const chunkBytes = options.chunkBytes ?? 1 << 20
+  return defineSource({
+    name: options.name ?? basename(path),
+    ordered: options.ordered ?? false,
+    async *batches({ signal }) {
+      let rest = ''
+      let line = 0
+      const parse = (text: string, records: SourceRecord[]) => {
+        line++
+        if (text.length === 0 || text.trim().length === 0) return
+        let value: unknown
+        try {
+          value = JSON.parse(text)
+        } catch (error) {
+          throw sourceError(path, `has a line ${line} that is not JSON`, error)
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value))
+          throw sourceError(path, `has a line ${line} that is not a JSON object`)
+        records.push(value as SourceRecord)
+      }
+      for await (const chunk of chunks(path, chunkBytes, signal)) {
+        const records: SourceRecord[] = []
+        let start = 0
+        const text = rest + chunk
+        for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+          parse(text.slice(start, end), records)
+          start = end + 1
+        }
+        rest = text.slice(start)
+        if (records.length > 0) yield records
+      }
+      if (rest.length > 0) {
+        const records: SourceRecord[] = []
+        parse(rest, records)
+        if (records.length > 0) yield records
+      }
+    },
+  })
+}
+
+export interface CsvSourceOptions extends FileSourceOptions {
+  delimiter?: string
+  /** What an empty field means: `null` (the default; CSV cannot say null otherwise) or an empty string. */
+  empty?: 'null' | 'string'
+}
+
+/** A CSV file with a header row; each row becomes a record of the header's names (values are text). */
+export function csvSource(path: string, options: CsvSourceOptions = {}): Source {
+  const chunkBytes = options.chunkBytes ?? 1 << 20
+  const emptyIsNull = (options.empty ?? 'null') === 'null'
+  return defineSource({
+    name: options.name ?? basename(path),
+    ordered: options.ordered ?? false,
+    async *batches({ signal }) {
+      const parser = new CsvParser(options.delimiter)
+      let header: string[] | undefined
+      const toRecords = (rows: string[][], firstLine: number): SourceRecord[] => {
+        const records: SourceRecord[] = []
+        for (const row of rows) {
+          if (!header) {
+            header = row
+            continue
+          }
+          if (row.length !== header.length)
+            throw sourceError(
+              path,
+              `has a row near line ${firstLine} with ${row.length} fields where the header has ${header.length}`,
+            )
+          const record: SourceRecord = {}
+          for (let i = 0; i < header.length; i++) {
+            const value = row[i]!
+            record[header[i]!] = value === '' && emptyIsNull ? null : value
+          }
+          records.push(record)
+        }
+        return records
+      }
+      const parse = (work: (rows: string[][]) => void): SourceRecord[] => {
+        const line = parser.line
+        const rows: string[][] = []
+        try {
+          work(rows)
+        } catch (error) {
+          if (error instanceof CsvError)
+            throw sourceError(path, `is not valid CSV: ${error.message}`, error)
+          throw error
+        }
+        return toRecords(rows, line)
+      }
+      for await (const chunk of chunks(path, chunkBytes, signal)) {
+        const records = parse((rows) => parser.push(chunk, rows))
+        if (records.length > 0) yield records
+      }
+      const records = parse((rows) => parser.end(rows))
+      if (records.length > 0) yield records
+    },
+  })
+}
