@@ -666,6 +666,51 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect(await store.inbox.prune(5_001)).toBeGreaterThanOrEqual(1)
         expect(await store.inbox.get(source, 'evt_1')).toBeUndefined()
       })
+
+      it('stores a batch once per event id, each new event with its own job', async () => {
+        const source = `stripe-${randomUUID()}`
+        const name = uniqueName()
+        const event = (eventId: string, withJob = true) => ({
+          source,
+          eventId,
+          receivedAt: 5_000,
+          headers: {},
+          body: new Uint8Array([1]),
+          ...(withJob && { job: job(name, { payload: eventId }) }),
+        })
+        await store.inbox.receive([event('a')])
+        const outcomes = await store.inbox.receive([
+          event('a'),
+          event('b'),
+          event('b'),
+          event('c', false),
+        ])
+        expect(outcomes.map((o) => o.kind)).toEqual(['duplicate', 'new', 'duplicate', 'new'])
+        expect(outcomes[3]).toEqual({ kind: 'new', jobId: null })
+        const jobs = await store.jobs.list({ name })
+        expect(jobs.map((j) => j.payload).sort()).toEqual(['a', 'b'])
+        const b = outcomes[1] as { jobId: string }
+        expect((await store.inbox.get(source, 'b'))?.jobId).toBe(b.jobId)
+        expect((await store.jobs.get(b.jobId))?.payload).toBe('b')
+      })
+
+      it("links an event to the job holding its job's key, and a duplicate leaves that job alone", async () => {
+        const source = `stripe-${randomUUID()}`
+        const name = uniqueName()
+        const [holder] = await store.jobs.enqueue([job(name, { key: 'cus_1' })], 0)
+        const event = {
+          source,
+          eventId: 'evt_k',
+          receivedAt: 5_000,
+          headers: {},
+          body: new Uint8Array([1]),
+          job: job(name, { key: 'cus_1' }),
+        }
+        expect(await store.inbox.receive([event])).toEqual([{ kind: 'new', jobId: holder?.id }])
+        expect(await store.inbox.receive([event])).toEqual([{ kind: 'duplicate' }])
+        expect((await store.jobs.get(holder?.id ?? ''))?.state).toBe('pending')
+        expect(await store.jobs.count({ name })).toBe(1)
+      })
     })
 
     describe('idempotency records', () => {

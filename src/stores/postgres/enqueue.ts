@@ -16,7 +16,11 @@ interface JobInput {
 
 const holderKey = (name: string, key: string): string => `${name}\u0000${key}`
 
-function insertRecord({ job, idempotencyKey }: JobInput, i: number): Record<string, unknown> {
+/** A job as the insert statements read it from JSON. */
+export function insertRecord(
+  { job, idempotencyKey }: JobInput,
+  i: number,
+): Record<string, unknown> {
   return {
     i,
     name: job.name,

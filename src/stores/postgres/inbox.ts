@@ -7,12 +7,13 @@ import type {
   InboxRecord,
   InboxStore,
 } from '../other-types.js'
+import { insertRecord } from './enqueue.js'
 import { changes, readStatements, rows, type Queryable, type Row } from './statements.js'
 import { inTransaction } from './transaction.js'
 
 const s = readStatements(
   new URL('./others.sql', import.meta.url),
-  ['inboxInsert', 'inboxDropJobs', 'inboxGet', 'inboxPrune', 'inboxList'],
+  ['inboxReceive', 'inboxInsert', 'inboxDropJobs', 'inboxGet', 'inboxPrune', 'inboxList'],
   'seamline_others',
 )
 
@@ -32,21 +33,70 @@ const eventKey = (source: string, eventId: string): string => `${source}\u0000${
 const base64 = (body: Uint8Array): string =>
   Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
 
+/** The first event of each (source, event id): a batch naming one twice stores its first copy. */
+function firstOfEach(events: readonly InboxEvent[]): InboxEvent[] {
+  const seen = new Set<string>()
+  return events.filter((e) => {
+    const key = eventKey(e.source, e.eventId)
+    return !seen.has(key) && seen.add(key)
+  })
+}
+
+/** Each event's outcome: new (once, for the event stored) with its job, or a duplicate. */
+function answers(events: readonly InboxEvent[], stored: Map<InboxEvent, string | null>) {
+  return events.map((e): InboxOutcome =>
+    stored.has(e) ? { kind: 'new', jobId: stored.get(e) ?? null } : { kind: 'duplicate' },
+  )
+}
+
+/**
+ * Stores new events with their jobs in one statement, which commits by itself: for jobs
+ * without a key, which cannot meet a job holding it.
+ */
+async function receiveAtOnce(
+  db: Queryable,
+  events: readonly InboxEvent[],
+  newKey: () => string,
+): Promise<InboxOutcome[]> {
+  const firsts = firstOfEach(events)
+  const records = firsts.map((e, i) => ({
+    i,
+    source: e.source,
+    event_id: e.eventId,
+    received_at: e.receivedAt,
+    headers: e.headers,
+    body: base64(e.body),
+    job: e.job
+      ? insertRecord({ job: e.job, idempotencyKey: e.job.idempotencyKey ?? newKey() }, i)
+      : null,
+  }))
+  const rowsStored = await rows(db, s.inboxReceive, { events: JSON.stringify(records) })
+  const jobOf = new Map(
+    rowsStored.map((row) => [
+      eventKey(row.source as string, row.event_id as string),
+      row.job_id === null ? null : String(row.job_id as string | number),
+    ]),
+  )
+  const stored = new Map<InboxEvent, string | null>()
+  for (const e of firsts) {
+    const key = eventKey(e.source, e.eventId)
+    if (jobOf.has(key)) stored.set(e, jobOf.get(key) ?? null)
+  }
+  return answers(events, stored)
+}
+
 /** Stores new events and enqueues their jobs through `db`, inside the caller's transaction. */
 async function receiveOn(
   db: Queryable,
   events: readonly InboxEvent[],
   enqueueOn: EnqueueOn,
 ): Promise<InboxOutcome[]> {
-  // A batch naming an event twice stores its first copy, as one receive after another would.
-  const seen = new Set<string>()
-  const firsts = events.filter((e) => {
-    const key = eventKey(e.source, e.eventId)
-    return !seen.has(key) && seen.add(key)
-  })
+  const firsts = firstOfEach(events)
   // Jobs first, so each inbox row is written once, with its job id; a duplicate's job is
   // dropped again in the same transaction (duplicates are the rare case).
   const jobIds = new Map<InboxEvent, string>()
+  // A job kept because its key was held is another's: a duplicate must not drop it.
+  const inserted = new Set<InboxEvent>()
   for (const at of new Set(firsts.map((e) => e.receivedAt))) {
     const due = firsts.filter((e) => e.receivedAt === at && e.job !== undefined)
     if (due.length === 0) continue
@@ -55,7 +105,10 @@ async function receiveOn(
       due.map((e) => e.job as NewJob),
       at,
     )
-    due.forEach((e, i) => jobIds.set(e, results[i]?.id as string))
+    due.forEach((e, i) => {
+      jobIds.set(e, results[i]?.id as string)
+      if (results[i]?.outcome === 'inserted') inserted.add(e)
+    })
   }
   const records = firsts.map((e, i) => ({
     i,
@@ -66,32 +119,34 @@ async function receiveOn(
     body: base64(e.body),
     job_id: jobIds.get(e) ?? null,
   }))
-  const stored = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
-  const isNew = new Set(stored.map((row) => eventKey(row.source as string, row.event_id as string)))
-  const fresh = firsts.filter((e) => isNew.has(eventKey(e.source, e.eventId)))
-  const dropped = firsts.filter((e) => !isNew.has(eventKey(e.source, e.eventId)) && jobIds.has(e))
+  const inboxRows = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
+  const isNew = new Set(
+    inboxRows.map((row) => eventKey(row.source as string, row.event_id as string)),
+  )
+  const dropped = firsts.filter((e) => !isNew.has(eventKey(e.source, e.eventId)) && inserted.has(e))
   if (dropped.length > 0) {
     await changes(db, s.inboxDropJobs, { ids: dropped.map((e) => jobIds.get(e)) })
-    for (const e of dropped) jobIds.delete(e)
   }
-  const unanswered = new Set(fresh)
-  return events.map((e) =>
-    unanswered.delete(e) ? { kind: 'new', jobId: jobIds.get(e) ?? null } : { kind: 'duplicate' },
-  )
+  const stored = new Map<InboxEvent, string | null>()
+  for (const e of firsts) {
+    if (isNew.has(eventKey(e.source, e.eventId))) stored.set(e, jobIds.get(e) ?? null)
+  }
+  return answers(events, stored)
 }
 
 export function postgresInbox(
   pool: pg.Pool,
   enqueueOn: EnqueueOn,
+  newKey: () => string,
   onEnqueued: (names: readonly string[]) => void,
 ): InboxStore {
   return {
     async receive(events) {
       if (events.length === 0) return []
-      // Without jobs the one insert is atomic by itself.
-      const outcomes = events.some((e) => e.job !== undefined)
+      // One statement, one round trip, unless a job has a key that may be held.
+      const outcomes = events.some((e) => e.job?.key !== undefined)
         ? await inTransaction(pool, (client) => receiveOn(client, events, enqueueOn))
-        : await receiveOn(pool, events, enqueueOn)
+        : await receiveAtOnce(pool, events, newKey)
       const names = events.flatMap((e, i) =>
         e.job && outcomes[i]?.kind === 'new' ? [e.job.name] : [],
       )

@@ -13,6 +13,42 @@ SELECT e.source, e.event_id, e.received_at, e.headers, decode(e.body, 'base64'),
 ON CONFLICT DO NOTHING
 RETURNING source, event_id
 
+-- name: inboxReceive
+-- Stores the events not stored yet and enqueues the job of each one it stored, in one
+-- statement: one round trip, one commit. Job ids are drawn for every event first, so each inbox
+-- row is written once, with its job's id; a duplicate's id is never used. For jobs without a
+-- key only (a keyed job may meet a holder, which takes the transaction of `inboxInsert`). A
+-- concurrent receiver of the same event waits for this one's commit, then stores nothing.
+WITH e AS MATERIALIZED (
+  SELECT e.*, CASE WHEN e.job IS NOT NULL THEN nextval('seamline_jobs_id_seq') END AS job_id
+    FROM jsonb_to_recordset(:events::jsonb) AS e(
+           i integer, source text, event_id text, received_at bigint, headers jsonb, body text,
+           job jsonb)
+   ORDER BY e.i
+), stored AS (
+  INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
+  SELECT source, event_id, received_at, headers, decode(body, 'base64'), job_id
+    FROM e
+   ORDER BY i
+  ON CONFLICT DO NOTHING
+  RETURNING source, event_id, job_id
+), enqueued AS (
+  INSERT INTO seamline_jobs (id, name, payload, state, priority, run_at, created_at, updated_at,
+    max_attempts, max_rescues, order_key, group_key, group_limit, backoff, idempotency_key)
+  SELECT stored.job_id, j.name, coalesce(j.payload, 'null'), 'pending', j.priority, j.run_at,
+         e.received_at, e.received_at, j.max_attempts, j.max_rescues, j.order_key, j.group_key,
+         j.group_limit, j.backoff, j.idempotency_key
+    FROM stored
+    JOIN e USING (source, event_id)
+   CROSS JOIN LATERAL jsonb_to_record(e.job) AS j(
+           name text, payload jsonb, priority integer, run_at bigint, max_attempts integer,
+           max_rescues integer, order_key text, group_key text, group_limit integer,
+           backoff jsonb, idempotency_key text)
+   WHERE stored.job_id IS NOT NULL
+   ORDER BY stored.job_id
+)
+SELECT source, event_id, job_id FROM stored
+
 -- name: inboxDropJobs
 -- The jobs enqueued for events that turned out to be stored already.
 DELETE FROM seamline_jobs WHERE id = ANY(:ids::bigint[])

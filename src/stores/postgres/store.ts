@@ -94,6 +94,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     inbox: postgresInbox(
       pool,
       (db, batch, now) => enqueueOn(db, batch, now, randomUUID),
+      randomUUID,
       (names) => notifications.committed(names),
     ),
     idempotency: postgresIdempotency(pool),
