@@ -7,6 +7,7 @@ import { checkCredentials, checkRuntime, parseCredentialSchema } from './doctor.
 import { dlqCommand } from './dlq.js'
 import { migrateCommand } from './migrate.js'
 import { simulateCommand } from './simulate.js'
+import { startCommand } from './start.js'
 import { runCommand } from './store-option.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -72,6 +73,11 @@ program
     }),
   )
 
+program.addCommand(startCommand())
+program
+  .command('version')
+  .description('Print the version of Seamline.')
+  .action(() => console.log(pkg.version))
 program.addCommand(simulateCommand())
 program.addCommand(migrateCommand())
 program.addCommand(dlqCommand())

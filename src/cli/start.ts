@@ -1,0 +1,99 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { isSeamlineError } from '../errors/index.js'
+import { createGateway, loadConfig, startDemo, type Gateway } from '../gateway/index.js'
+
+interface StartFlags {
+  config?: string
+  port?: number
+  host?: string
+  store?: string
+  demo?: boolean
+}
+
+const port = (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535)
+    throw new InvalidArgumentError('expected a port from 0 to 65535.')
+  return Number(value)
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  const { config: loaded, file } = await loadConfig(flags.config)
+  const config = flags.store === undefined ? loaded : { ...loaded, store: flags.store }
+  const host = flags.host ?? config.server.host
+  const listenPort = flags.port ?? config.server.port
+  let gateway: Gateway
+  let stop: () => Promise<void>
+  let url: string
+  if (flags.demo) {
+    const demo = await startDemo(config, { port: listenPort, host })
+    ;({ gateway, url } = demo)
+    stop = () => demo.stop()
+    console.log(`Seamline gateway (demo) on ${url}`)
+    console.log(`  simulated Stripe   ${demo.simulator.url}`)
+    console.log(`  demo app           ${demo.appUrl}`)
+  } else {
+    gateway = await createGateway(config)
+    url = await gateway.start(listenPort, host)
+    stop = () => gateway.stop()
+    console.log(`Seamline gateway on ${url}`)
+  }
+  console.log(`  config             ${file ?? '(none: defaults)'}`)
+  console.log(`  store              ${gateway.redactor.redact(config.store)}`)
+  for (const name of Object.keys(config.webhooks.sources))
+    console.log(`  webhooks           POST ${url}/webhooks/${name}`)
+  if (gateway.adminToken === undefined)
+    console.log(`  admin API          off (set ${config.admin.tokenEnv} to turn it on)`)
+  else if (flags.demo) console.log(`  admin token        ${gateway.adminToken}`)
+  else console.log(`  admin token        from $${config.admin.tokenEnv}`)
+  console.log(
+    `  try                curl -H 'Authorization: Bearer <admin token>' ${url}/api/events`,
+  )
+  console.log('Stop with Ctrl-C.')
+
+  let stopping = false
+  const shutdown = (): void => {
+    if (stopping) return
+    stopping = true
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`seamline start: stopping failed: ${String(error)}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description(
+      'Run the gateway: webhooks verified, deduplicated, stored and forwarded; admin API; metrics.',
+    )
+    .option(
+      '--config <file>',
+      'seamline.config.{ts,mjs,js,json,yaml,yml} (default: the first found in this directory)',
+    )
+    .option('--port <port>', 'port to listen on (0: any free port; default from the config)', port)
+    .option('--host <host>', 'interface to listen on (default from the config)')
+    .option('--store <url>', 'SQLite file or postgres:// URL (default from the config)')
+    .option(
+      '--demo',
+      'also run a simulated Stripe sending signed events, and a demo app receiving them',
+    )
+    .action(async (flags: StartFlags) => {
+      try {
+        await start(flags)
+      } catch (error) {
+        if (!isSeamlineError(error)) throw error
+        console.error(`seamline start: ${error.message}`)
+        process.exitCode =
+          error.code === 'SEAM_ERR_CONFIG_INVALID' ||
+          error.code === 'SEAM_ERR_CONFIG_LOAD' ||
+          error.code === 'SEAM_ERR_INVALID_ARGUMENT'
+            ? 2
+            : 1
+      }
+    })
+}

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createSimulator, type Simulator } from '../simulator/index.js'
+import { webhookScheme } from '../webhooks/index.js'
+import type { GatewayConfig } from './config-schema.js'
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.js'
+
+export interface DemoOptions extends Pick<GatewayOptions, 'log' | 'worker'> {
+  port?: number
+  host?: string
+  /** Between two simulated Stripe events. Default 5 s. */
+  everyMs?: number
+  /** Called with one line for each thing the demo app receives. */
+  onAppLine?: (line: string) => void
+}
+
+export interface Demo {
+  gateway: Gateway
+  /** The gateway's URL. */
+  url: string
+  /** The simulated Stripe API. */
+  simulator: Simulator
+  /** The demo app the events are forwarded to. */
+  appUrl: string
+  stop(): Promise<void>
+}
+
+const newWhsec = (): string => `whsec_${randomBytes(24).toString('base64')}`
+
+/** A stand-in for the app: verifies each forwarded request, and fails every third event once. */
+async function startDemoApp(secret: string, onLine: (line: string) => void) {
+  const verifier = webhookScheme('standard-webhooks')
+  const seen = new Map<string, number>()
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      let id: string
+      try {
+        id = verifier.verify(request.headers, body, { secrets: [secret] }).id ?? '?'
+      } catch (error) {
+        onLine(`demo app: refused a request with a bad signature (${(error as Error).message})`)
+        response.writeHead(401).end()
+        return
+      }
+      const count = (seen.get(id) ?? 0) + 1
+      seen.set(id, count)
+      // Every third event fails once, so the gateway's retries show.
+      const fail = count === 1 && seen.size % 3 === 0
+      const type = String(request.headers['x-seamline-event-type'] ?? '')
+      onLine(
+        `demo app: ${id} (${type}) signature verified, delivery ${count}: ${fail ? 'answering 503, the gateway will retry' : 'answering 200'}`,
+      )
+      response.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+const eventTypes = ['charge.succeeded', 'customer.subscription.updated', 'invoice.paid']
+
+/**
+ * Demo mode: the gateway with the provider simulator as Stripe, the simulator's webhook sender
+ * posting signed Stripe events (each delivered twice, as Stripe may), and a small app receiving
+ * the forwarded events. Every source's secrets and destination are replaced by the demo's own.
+ */
+export async function startDemo(config: GatewayConfig, options: DemoOptions = {}): Promise<Demo> {
+  const onLine = options.onAppLine ?? ((line: string) => console.log(line))
+  const simulator = await createSimulator({ profile: 'stripe', seed: Date.now() % 1_000_000 })
+  const destinationSecret = newWhsec()
+  const app = await startDemoApp(destinationSecret, onLine)
+  const env: Record<string, string> = {}
+  const sources = Object.fromEntries(
+    Object.entries(config.webhooks.sources).map(([name, source]) => {
+      for (const variable of source.secrets) {
+        env[variable] =
+          source.provider === 'stripe'
+            ? (simulator.credentials.webhookSecret as string)
+            : newWhsec()
+      }
+      env[source.destination.secret] = destinationSecret
+      return [
+        name,
+        { ...source, destination: { ...source.destination, url: `${app.url}/${name}` } },
+      ]
+    }),
+  )
+  for (const provider of Object.values(config.providers)) {
+    for (const [key, variable] of Object.entries(provider.credentials ?? {})) {
+      env[variable] = key === 'apiKey' ? (simulator.credentials.apiKey ?? 'demo') : 'demo'
+    }
+  }
+  const gateway = await createGateway(
+    { ...config, webhooks: { ...config.webhooks, sources } },
+    {
+      env,
+      generateAdminToken: true,
+      ...(options.log && { log: options.log }),
+      ...(options.worker && { worker: options.worker }),
+    },
+  )
+  const url = await gateway.start(options.port, options.host)
+
+  const stripeSource = Object.entries(sources).find(([, s]) => s.provider === 'stripe')?.[0]
+  let timer: NodeJS.Timeout | undefined
+  let sending: Promise<unknown> = Promise.resolve()
+  if (stripeSource !== undefined) {
+    const sender = simulator.webhookSender({
+      target: `${url}/webhooks/${stripeSource}`,
+      duplicates: 1,
+      // Stripe's retry schedule (hours) runs in seconds.
+      timeScale: 3_600,
+    })
+    let n = 0
+    const send = () => {
+      n++
+      const id = `evt_demo_${Date.now().toString(36)}_${n}`
+      const type = eventTypes[n % eventTypes.length] as string
+      const payload = {
+        id,
+        object: 'event',
+        type,
+        created: Math.floor(Date.now() / 1000),
+        data: { object: { id: `ch_demo_${n}`, customer: `cus_demo_${n % 2}` } },
+      }
+      sending = sending.then(() => sender.send([{ id, type, payload }])).catch(() => undefined)
+    }
+    send()
+    timer = setInterval(send, options.everyMs ?? 5_000)
+  }
+
+  return {
+    gateway,
+    url,
+    simulator,
+    appUrl: app.url,
+    async stop() {
+      clearInterval(timer)
+      // Deliveries in flight end against the stopped gateway; the sender is not awaited, since
+      // its retry schedule could outlast the stop.
+      void sending
+      await gateway.stop()
+      await app.close()
+      await simulator.close()
+    },
+  }
+}
