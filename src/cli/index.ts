@@ -6,6 +6,7 @@ import { profiles, type Profile } from '../credentials/index.js'
 import { checkCredentials, checkRuntime, parseCredentialSchema } from './doctor.js'
 import { dlqCommand } from './dlq.js'
 import { migrateCommand } from './migrate.js'
+import { oauthCommand } from './oauth.js'
 import { simulateCommand } from './simulate.js'
 import { startCommand } from './start.js'
 import { runCommand } from './store-option.js'
@@ -81,6 +82,7 @@ program
 program.addCommand(simulateCommand())
 program.addCommand(migrateCommand())
 program.addCommand(dlqCommand())
+program.addCommand(oauthCommand())
 
 // Exit codes: 0 done, 1 the operation failed, 2 the command line could not be accepted.
 const overrideExit = (command: Command): void => {
