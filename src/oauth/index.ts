@@ -25,6 +25,7 @@ export {
 export type { OAuthProvider, TokenFailure } from './token-endpoint.js'
 export type { AlertOptions, OAuthAlert } from './alerts.js'
 export { refreshAtOf } from './timing.js'
+export { resealConnections, type ResealOptions, type ResealReport } from './reseal.js'
 export {
   createTokenManager,
   type ConnectionStatus,

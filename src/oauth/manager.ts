@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../time/index.js'
 import { createAlerter, type AlertOptions, type OAuthAlert } from './alerts.js'
 import { toTokenSet, type TokenSet } from './authorization.js'
 import { resolvePolicy, type TokenPolicy } from './policies.js'
+import { tokenAad } from './sealing.js'
 import { fingerprint, refreshAtOf } from './timing.js'
 import { requestToken, type OAuthProvider, type TokenFailure } from './token-endpoint.js'
 
@@ -154,9 +155,7 @@ function invalid(target: string, reason: string): SeamlineError {
 const describeRef = (ref: ConnectionRef): string =>
   `OAuth connection ${ref.provider}/${ref.connectionId}`
 
-// The row's identity, bound into each ciphertext: a value copied to another row or column fails.
-const aad = (ref: ConnectionRef, field: 'access_token' | 'refresh_token'): string =>
-  `seamline_connections:${field}:${JSON.stringify([ref.provider, ref.connectionId])}`
+const aad = tokenAad
 
 const writeOf = (row: ConnectionRecord): ConnectionWrite => ({
   state: row.state,
@@ -560,7 +559,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         if (row.refreshedAt > before) continue
         try {
           await flight(row, { kind: 'keep-alive', before })
-          report.refreshed++
+          // Another process may have refreshed it first; only a newer pair counts.
+          const after = await store.tokens.get(row)
+          if (after && after.refreshedAt !== row.refreshedAt) report.refreshed++
         } catch {
           // Reported through events and alerts; one connection's failure does not stop the pass.
           report.failed++
