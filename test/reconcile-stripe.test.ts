@@ -19,7 +19,7 @@ const sim = await createSimulator({ profile: 'stripe', clock, seed: 3 })
 const client = createClient({
   provider: stripe,
   baseUrl: sim.url,
-  credential: sim.credentials.apiKey,
+  credential: sim.credentials.apiKey!,
   clock,
 })
 const db = new Database(':memory:')

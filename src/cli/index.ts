@@ -6,6 +6,7 @@ import { profiles, type Profile } from '../credentials/index.js'
 import { checkCredentials, checkRuntime, parseCredentialSchema } from './doctor.js'
 import { dlqCommand } from './dlq.js'
 import { migrateCommand } from './migrate.js'
+import { reconcileCommand } from './reconcile.js'
 import { oauthCommand } from './oauth.js'
 import { simulateCommand } from './simulate.js'
 import { startCommand } from './start.js'
@@ -82,6 +83,7 @@ program
 program.addCommand(simulateCommand())
 program.addCommand(migrateCommand())
 program.addCommand(dlqCommand())
+program.addCommand(reconcileCommand())
 program.addCommand(oauthCommand())
 
 // Exit codes: 0 done, 1 the operation failed, 2 the command line could not be accepted.

@@ -3,7 +3,7 @@ import { SeamlineError } from '../errors/index.js'
 import type { Tally } from './findings.js'
 import { mergeDiff } from './merge-diff.js'
 import type { CompiledSide } from './side.js'
-import { defineSource, type Ranges } from './source.js'
+import { defineSource, type Ranges, type SourceRecord } from './source.js'
 
 export interface BisectOptions {
   reconciler: string
@@ -43,8 +43,8 @@ export const addDigest = (sum: bigint, digest: bigint): bigint => (sum + digest)
  * read and merged. Keys must be integers.
  */
 export async function bisectDiff(
-  left: CompiledSide<never>,
-  right: CompiledSide<never>,
+  left: CompiledSide<SourceRecord>,
+  right: CompiledSide<SourceRecord>,
   tally: Tally,
   options: BisectOptions,
 ): Promise<BisectStats> {
@@ -70,11 +70,14 @@ export async function bisectDiff(
 
   const readRange = async (from: number, to: number): Promise<void> => {
     stats.rangesRead++
-    const ranged = (side: CompiledSide<never>, ranges: Ranges<never>): CompiledSide<never> => ({
+    const ranged = (
+      side: CompiledSide<SourceRecord>,
+      ranges: Ranges<SourceRecord>,
+    ): CompiledSide<SourceRecord> => ({
       ...side,
       spec: {
         ...side.spec,
-        source: defineSource<never>({
+        source: defineSource<SourceRecord>({
           name: side.spec.source.name,
           ordered: true,
           batches: () => ranges.read(from, to, signal),

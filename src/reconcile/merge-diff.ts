@@ -2,7 +2,7 @@ import { SeamlineError } from '../errors/index.js'
 import { compareKeys, entryBatches, type EntryBatch, type EntryOptions } from './entries.js'
 import type { Tally } from './findings.js'
 import type { CompiledSide } from './side.js'
-import type { Key } from './source.js'
+import type { Key, SourceRecord } from './source.js'
 
 /** One side's entries, read a batch at a time, with the key order checked as they come. */
 class Cursor {
@@ -14,7 +14,7 @@ class Cursor {
   private readonly batches: AsyncIterator<EntryBatch>
 
   constructor(
-    private readonly side: CompiledSide<never>,
+    private readonly side: CompiledSide<SourceRecord>,
     options: EntryOptions,
     private readonly reconciler: string,
     private readonly onCount: (n: number) => void,
@@ -79,8 +79,8 @@ class Cursor {
  * `SEAM_ERR_RECONCILE_UNSORTED` rather than reporting wrong findings.
  */
 export async function mergeDiff(
-  left: CompiledSide<never>,
-  right: CompiledSide<never>,
+  left: CompiledSide<SourceRecord>,
+  right: CompiledSide<SourceRecord>,
   tally: Tally,
   options: EntryOptions & { reconciler: string; afterBatch?: () => Promise<void> | undefined },
 ): Promise<void> {

@@ -6,7 +6,7 @@ import { SeamlineError } from '../errors/index.js'
 import { entryBatches, type EntryOptions } from './entries.js'
 import type { Tally } from './findings.js'
 import type { CompiledSide } from './side.js'
-import type { Key } from './source.js'
+import type { Key, SourceRecord } from './source.js'
 
 export interface PartitionOptions extends EntryOptions {
   reconciler: string
@@ -108,18 +108,18 @@ async function* spillLines(path: string): AsyncGenerator<string[]> {
  * partitioned again if still too large. The spill folder is removed whatever happens.
  */
 export async function partitionDiff(
-  left: CompiledSide<never>,
-  right: CompiledSide<never>,
+  left: CompiledSide<SourceRecord>,
+  right: CompiledSide<SourceRecord>,
   tally: Tally,
   options: PartitionOptions,
 ): Promise<void> {
   const budget = options.memoryBytes ?? 64 * 1024 * 1024
   const { reconciler, afterBatch } = options
-  const where = (side: CompiledSide<never>) => ({
+  const where = (side: CompiledSide<SourceRecord>) => ({
     operation: `reconcile ${reconciler}`,
     target: `${side.label} source ${side.spec.source.name}`,
   })
-  const duplicate = (side: CompiledSide<never>, key: Key) =>
+  const duplicate = (side: CompiledSide<SourceRecord>, key: Key) =>
     new SeamlineError('SEAM_ERR_RECONCILE_DUPLICATE_KEY', {
       ...where(side),
       reason: `gave the key ${JSON.stringify(key)} twice`,

@@ -24,7 +24,7 @@ import {
   type KeyType,
   type SideSpec,
 } from './side.js'
-import type { Key, SourceStats } from './source.js'
+import type { Key, SourceRecord, SourceStats } from './source.js'
 
 export type ReconcileEvents = {
   'reconcile:progress': { name: string; left: number; right: number }
@@ -33,8 +33,8 @@ export type ReconcileEvents = {
 }
 
 export interface ReconcilerOptions {
-  left: SideSpec<never>
-  right: SideSpec<never>
+  left: SideSpec<SourceRecord>
+  right: SideSpec<SourceRecord>
   /**
    * The fields compared: names read the same on both sides, or a map of name → spec used on both
    * sides unless a side overrides it (`left.fields`).
@@ -259,8 +259,8 @@ export async function runReconciler(
  */
 async function confirmMissing(
   tally: Tally,
-  left: CompiledSide<never>,
-  right: CompiledSide<never>,
+  left: CompiledSide<SourceRecord>,
+  right: CompiledSide<SourceRecord>,
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const deferred = tally.deferred!
@@ -268,7 +268,7 @@ async function confirmMissing(
   let unconfirmed = 0
   const resolve = async (
     missing: Map<Key, string>,
-    other: CompiledSide<never>,
+    other: CompiledSide<SourceRecord>,
     onlyHere: (key: Key) => void,
     compare: (key: Key, here: string, there: string) => void,
   ) => {
