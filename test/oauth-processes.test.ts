@@ -184,9 +184,10 @@ describe('kill -9 around a refresh', () => {
       KEYS: keys,
       CONNECTION: connectionId,
       ALERT_URL: alertUrl,
-      // Short, so the next process waits briefly for the dead one's lease.
-      LEASE_MS: '1000',
-      TIMEOUT_MS: '500',
+      // Short, so the next process waits briefly for the dead one's lease; the token request's
+      // limit stays far above a loopback round trip on a busy machine.
+      LEASE_MS: '4000',
+      TIMEOUT_MS: '2000',
       CRASH: crash,
     }).done
 
