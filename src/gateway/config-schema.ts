@@ -92,7 +92,7 @@ const providerSchema = z.strictObject({
     .describe('Provider preset; default the entry name when it is one.'),
   baseUrl: httpUrl.optional().describe("Override of the preset's base URL."),
   credentials: z
-    .record(nonEmpty, envName)
+    .record(nonEmpty, envName.describe('Environment variable holding the credential.'))
     .optional()
     .describe(
       'Credential name → environment variable holding it (e.g. `apiKey: STRIPE_SECRET_KEY`).',
@@ -154,7 +154,7 @@ export const configSchema = z.strictObject({
     .default('info')
     .describe('Log level.'),
   providers: z
-    .record(sourceName, providerSchema)
+    .record(sourceName, providerSchema.describe('A provider the app calls.'))
     .default({})
     .describe('Providers the app calls, by name.'),
   webhooks: z
@@ -165,7 +165,13 @@ export const configSchema = z.strictObject({
       retentionMs: positiveInt
         .optional()
         .describe('How long events are kept for dedupe (default 7 days).'),
-      sources: z.record(sourceName, sourceSchema).default({}).describe('Webhook senders, by name.'),
+      sources: z
+        .record(
+          sourceName,
+          sourceSchema.describe('A sender of webhooks, received at `/webhooks/<name>`.'),
+        )
+        .default({})
+        .describe('Webhook senders, by name.'),
     })
     .default({ sources: {} })
     .describe('Incoming webhooks.'),
