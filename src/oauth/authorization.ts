@@ -136,6 +136,10 @@ export interface TokenSet {
   expiresAtAssumed: boolean
   scope?: string
   tokenType?: string
+  /** When the refresh token expires, if the response said (epoch ms). */
+  refreshTokenExpiresAt?: number
+  /** Salesforce's org API base URL. */
+  instanceUrl?: string
 }
 
 export interface TokenRequestContext {
@@ -160,6 +164,10 @@ export function toTokenSet(
   if (token.refreshToken !== undefined) set.refreshToken = token.refreshToken
   if (token.scope !== undefined) set.scope = token.scope
   if (token.tokenType !== undefined) set.tokenType = token.tokenType
+  if (token.refreshTokenExpiresInMs !== undefined) {
+    set.refreshTokenExpiresAt = sentAt + token.refreshTokenExpiresInMs
+  }
+  if (token.instanceUrl !== undefined) set.instanceUrl = token.instanceUrl
   return set
 }
 

@@ -420,6 +420,66 @@ describe('token manager', () => {
     expect(sim.stats().refreshes).toBe(1)
   })
 
+  it('keeps a refresh token alive before the expiry its token response stated', async () => {
+    // A provider that states each refresh token's lifetime (GitHub's refresh_token_expires_in).
+    let served = 0
+    const server: Server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        served++
+        res.setHeader('content-type', 'application/json')
+        res.end(
+          JSON.stringify({
+            access_token: `at_${served}`,
+            refresh_token: `rt_${served}`,
+            expires_in: 3_600,
+            refresh_token_expires_in: 10 * 86_400,
+            instance_url: 'https://example.my.salesforce.com',
+          }),
+        )
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+    const clock = new FakeClock()
+    const store = sqliteStore({ path: ':memory:' })
+    cleanups.push(() => store.close())
+    const { port } = server.address() as { port: number }
+    const provider = {
+      tokenUrl: `http://127.0.0.1:${port}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+      // No idle lifetime known from the policy: only the stated expiry drives the keep-alive.
+      policy: { ...genericPolicy, name: 'stated' },
+    }
+    const tokens = createTokenManager({
+      store,
+      clock,
+      sealer: createSealer({
+        profile: 'test',
+        keyring: keyring([{ id: 'k', key: randomBytes(32) }]),
+      }),
+      providers: { stated: provider },
+    })
+    const set = await exchangeCode({ provider, code: 'c', redirectUri, clock })
+    expect(set).toMatchObject({
+      refreshTokenExpiresAt: clock.now() + 10 * 86_400_000,
+      instanceUrl: 'https://example.my.salesforce.com',
+    })
+    const connection = { provider: 'stated', connectionId: 'org-1' }
+    await tokens.connect(connection, set)
+    const day = 86_400_000
+    await clock.advance(7 * day)
+    expect(await tokens.sweep()).toEqual({ checked: 1, refreshed: 0, failed: 0 })
+    await clock.advance(day / 2)
+    expect(await tokens.sweep()).toEqual({ checked: 1, refreshed: 1, failed: 0 })
+    expect(served).toBe(2)
+    expect((await tokens.status(connection))?.metadata).toMatchObject({
+      refreshTokenExpiresAt: clock.now() + 10 * day,
+      instanceUrl: 'https://example.my.salesforce.com',
+    })
+  })
+
   it('names what is missing: an unknown provider or connection', async () => {
     const { tokens } = await setup()
     await expect(

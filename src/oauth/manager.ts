@@ -157,6 +157,18 @@ const describeRef = (ref: ConnectionRef): string =>
 
 const aad = tokenAad
 
+// What a token set tells beyond its tokens, kept in the connection's metadata.
+function describeSet(set: TokenSet, into: Record<string, unknown>): Record<string, unknown> {
+  into.expiresAtAssumed = set.expiresAtAssumed
+  if (set.scope !== undefined) into.scope = set.scope
+  if (set.tokenType !== undefined) into.tokenType = set.tokenType
+  if (set.instanceUrl !== undefined) into.instanceUrl = set.instanceUrl
+  if (set.refreshTokenExpiresAt !== undefined) {
+    into.refreshTokenExpiresAt = set.refreshTokenExpiresAt
+  } else if (set.refreshToken !== undefined) delete into.refreshTokenExpiresAt
+  return into
+}
+
 const writeOf = (row: ConnectionRecord): ConnectionWrite => ({
   state: row.state,
   accessToken: row.accessToken,
@@ -363,12 +375,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
     if (result.ok) {
       const set = toTokenSet(result.token, sentAt, provider)
-      const metadata: Record<string, unknown> = {
-        ...marked.metadata,
-        expiresAtAssumed: set.expiresAtAssumed,
-      }
-      if (set.scope !== undefined) metadata.scope = set.scope
-      if (set.tokenType !== undefined) metadata.tokenType = set.tokenType
+      const metadata = describeSet(set, { ...marked.metadata })
       const saved = await persist(ref, marked.generation, {
         state: 'healthy',
         accessToken: sealer.seal(set.accessToken, aad(ref, 'access_token')),
@@ -543,6 +550,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     metadata: row.metadata,
   })
 
+  // How long a refresh token lasts unused: the provider's idle lifetime, or sooner when the
+  // token response said when it expires.
+  const refreshLifetime = (row: ConnectionRecord): number | undefined => {
+    const idle = policies.get(row.provider)?.refreshTokenIdleMs
+    const expiresAt = row.metadata.refreshTokenExpiresAt
+    const stated =
+      typeof expiresAt === 'number' && row.refreshedAt !== null && expiresAt > row.refreshedAt
+        ? expiresAt - row.refreshedAt
+        : undefined
+    if (idle === undefined) return stated
+    return stated === undefined ? idle : Math.min(idle, stated)
+  }
+
   const sweep = async (): Promise<SweepReport> => {
     const report: SweepReport = { checked: 0, refreshed: 0, failed: 0 }
     let after: ConnectionRef | undefined
@@ -550,12 +570,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const page = await store.tokens.list({ ...(after ? { after } : {}), limit: 100 })
       for (const row of page) {
         report.checked++
-        const policy = policies.get(row.provider)
-        const idle = policy?.refreshTokenIdleMs
-        if (idle === undefined || row.state === 'reauth_required' || row.refreshedAt === null) {
+        const lifetime = refreshLifetime(row)
+        if (lifetime === undefined || row.state === 'reauth_required' || row.refreshedAt === null) {
           continue
         }
-        const before = clock.now() - idle * keepAliveAt
+        const before = clock.now() - lifetime * keepAliveAt
         if (row.refreshedAt > before) continue
         try {
           await flight(row, { kind: 'keep-alive', before })
@@ -578,12 +597,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async connect(ref, tokens, connectOptions = {}) {
       providerOf(ref)
       const now = clock.now()
-      const metadata: Record<string, unknown> = {
-        ...connectOptions.metadata,
-        expiresAtAssumed: tokens.expiresAtAssumed,
-      }
-      if (tokens.scope !== undefined) metadata.scope = tokens.scope
-      if (tokens.tokenType !== undefined) metadata.tokenType = tokens.tokenType
+      const metadata = describeSet(tokens, { ...connectOptions.metadata })
       const previous = await store.tokens.get(ref)
       const row = await store.tokens.put(
         ref,

@@ -31,6 +31,10 @@ export interface TokenResponse {
   expiresInMs?: number
   scope?: string
   tokenType?: string
+  /** `refresh_token_expires_in` (GitHub) or `x_refresh_token_expires_in` (Intuit), when given. */
+  refreshTokenExpiresInMs?: number
+  /** Salesforce's `instance_url`: the base URL of the org's API. */
+  instanceUrl?: string
 }
 
 /**
@@ -91,6 +95,12 @@ function toToken(body: Record<string, unknown>): TokenResponse | undefined {
   if (scope !== undefined) token.scope = scope
   const tokenType = text(body.token_type)
   if (tokenType !== undefined) token.tokenType = tokenType
+  const refreshExpiresIn = Number(body.refresh_token_expires_in ?? body.x_refresh_token_expires_in)
+  if (Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0) {
+    token.refreshTokenExpiresInMs = refreshExpiresIn * 1_000
+  }
+  const instanceUrl = text(body.instance_url)
+  if (instanceUrl !== undefined) token.instanceUrl = instanceUrl
   return token
 }
 
