@@ -1,0 +1,173 @@
+import type { Registry } from 'prom-client'
+import type { Store } from '../../stores/index.js'
+import type { Clock } from '../../time/index.js'
+
+type Labels = Record<string, string | number>
+
+/** One plotted line: a counter's rate (summed over the labels `where` accepts), or a gauge. */
+export interface SeriesSpec {
+  key: string
+  label: string
+  metric: string
+  kind: 'rate' | 'level'
+  where?: (labels: Labels) => boolean
+}
+
+const failed = (labels: Labels): boolean => {
+  const status = String(labels.status)
+  return status === 'none' || Number(status) >= 300
+}
+
+/** What the overview plots; a metric this gateway does not have is simply left out. */
+export const overviewSeries: readonly SeriesSpec[] = [
+  { key: 'received', label: 'events/s', metric: 'seamline_webhooks_received_total', kind: 'rate' },
+  {
+    key: 'duplicates',
+    label: 'duplicates/s',
+    metric: 'seamline_webhooks_duplicate_total',
+    kind: 'rate',
+  },
+  {
+    key: 'rejected',
+    label: 'rejected/s',
+    metric: 'seamline_webhook_verification_failures_total',
+    kind: 'rate',
+  },
+  {
+    key: 'errors',
+    label: 'failed deliveries/s',
+    metric: 'seamline_delivery_attempts_total',
+    kind: 'rate',
+    where: failed,
+  },
+  {
+    key: 'throttled',
+    label: '429s/s',
+    metric: 'seamline_delivery_attempts_total',
+    kind: 'rate',
+    where: (labels) => String(labels.status) === '429',
+  },
+  {
+    key: 'upstream429',
+    label: 'upstream 429s/s',
+    metric: 'seamline_proxy_responses_total',
+    kind: 'rate',
+    where: (labels) => String(labels.status) === '429',
+  },
+  {
+    key: 'waits',
+    label: 'rate-limit wait s/s',
+    metric: 'seamline_rate_limit_wait_seconds_total',
+    kind: 'rate',
+  },
+]
+
+export interface SeriesSnapshot {
+  /** Seconds since the epoch, one per sample. */
+  times: number[]
+  lines: { key: string; label: string; values: (number | null)[] }[]
+  deadLetters: (number | null)[]
+  ready: (number | null)[]
+}
+
+/**
+ * Samples the gateway's own metrics and the queue's depths every `sampleMs` into a ring of
+ * `points`, so the overview plots the last while without a time-series database. Each process
+ * plots what it saw; depths come from the shared store.
+ */
+export function createSeries(options: {
+  registry: Registry
+  store: Store
+  clock: Clock
+  sampleMs?: number
+  points?: number
+}) {
+  const { registry, store, clock } = options
+  const sampleMs = options.sampleMs ?? 5_000
+  const points = options.points ?? 720
+  const times: number[] = []
+  const values = new Map<string, (number | null)[]>(overviewSeries.map((s) => [s.key, []]))
+  const deadLetters: (number | null)[] = []
+  const ready: (number | null)[] = []
+  const last = new Map<string, number>()
+  let lastAt: number | undefined
+
+  const total = async (spec: SeriesSpec): Promise<number | undefined> => {
+    const metric = registry.getSingleMetric(spec.metric)
+    if (!metric) return undefined
+    const { values: found } = await metric.get()
+    return found
+      .filter((v) => !spec.where || spec.where(v.labels as Labels))
+      .reduce((sum, v) => sum + v.value, 0)
+  }
+
+  const push = <T>(ring: T[], value: T): void => {
+    ring.push(value)
+    if (ring.length > points) ring.shift()
+  }
+
+  async function sample(): Promise<void> {
+    const now = clock.now()
+    const seconds = lastAt === undefined ? undefined : (now - lastAt) / 1_000
+    for (const spec of overviewSeries) {
+      const current = await total(spec)
+      const before = last.get(spec.key)
+      if (current !== undefined) last.set(spec.key, current)
+      const value =
+        current === undefined || before === undefined || !seconds
+          ? null
+          : Math.max(0, current - before) / seconds
+      push(values.get(spec.key) as (number | null)[], value)
+    }
+    const counts = await store.jobs.counts(null, now).catch(() => undefined)
+    push(deadLetters, counts?.dead ?? null)
+    push(ready, counts?.ready ?? null)
+    push(times, now / 1_000)
+    lastAt = now
+  }
+
+  let timer: { stop(): void } | undefined
+  return {
+    sample,
+    start(): void {
+      if (timer) return
+      let stopped = false
+      let cancel: (() => void) | undefined
+      const tick = (): void => {
+        cancel = clock.after(sampleMs, () => {
+          void sample()
+            .catch(() => undefined)
+            .then(() => {
+              if (!stopped) tick()
+            })
+        })
+      }
+      void sample().catch(() => undefined)
+      tick()
+      timer = {
+        stop: () => {
+          stopped = true
+          cancel?.()
+        },
+      }
+    },
+    stop(): void {
+      timer?.stop()
+      timer = undefined
+    },
+    snapshot(): SeriesSnapshot {
+      return {
+        times: [...times],
+        lines: overviewSeries
+          .filter((spec) => registry.getSingleMetric(spec.metric) !== undefined)
+          .map((spec) => ({
+            key: spec.key,
+            label: spec.label,
+            values: [...(values.get(spec.key) ?? [])],
+          })),
+        deadLetters: [...deadLetters],
+        ready: [...ready],
+      }
+    },
+  }
+}
