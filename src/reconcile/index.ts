@@ -48,6 +48,7 @@ export type { AlertOptions } from './alerts.js'
 export {
   fileReports,
   memoryReports,
+  storeReports,
   type Alert,
   type Engine,
   type ReconcileReport,

@@ -13,6 +13,7 @@ import {
   fromIterable,
   jsonLinesSource,
   sqliteSource,
+  storeReports,
   summarizeRecords,
   type ReconcileReport,
   type SourceRecord,
@@ -81,6 +82,30 @@ describe('runs and reports', () => {
     await expect(reconcile.run('nope')).rejects.toThrow(
       /reconcile run nope is not defined \(defined: subs\)/,
     )
+  })
+
+  it('keeps reports in the Seamline store, where lists read their summaries', async () => {
+    const store = sqliteStore({ path: ':memory:' })
+    try {
+      const clock = new FakeClock()
+      const reconcile = createReconcile({ clock, reports: storeReports(store) })
+      reconcile.define('r', {
+        fields: ['status'],
+        left: { source: fromIterable(subs(4)) },
+        right: { source: fromIterable(subs(3)) },
+      })
+      const first = await reconcile.run('r')
+      await clock.advance(1_000)
+      const second = await reconcile.run('r')
+      expect(second.delta).toMatchObject({ previousId: first.id, missingInRight: 0 })
+      expect(await reconcile.getReport(first.id)).toEqual(first)
+      expect(await reconcile.listReports({ name: 'r' })).toEqual([
+        expect.objectContaining({ id: second.id, engine: 'partition', counts: second.counts }),
+        expect.objectContaining({ id: first.id, driftRate: 0.25 }),
+      ])
+    } finally {
+      await store.close()
+    }
   })
 
   it('keeps reports as JSON files', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Store } from '../stores/index.js'
 import type { Counts, Samples } from './findings.js'
 import type { RepairAction } from './repair.js'
 
@@ -163,6 +164,32 @@ export function fileReports(dir: string): ReportStore {
         .filter((r) => name === undefined || r.name === name)
         .slice(0, limit)
         .map(summarize)
+    },
+  }
+}
+
+/**
+ * Reports in the Seamline store (SQLite or PostgreSQL, table `seamline_reconcile_reports`),
+ * where the admin API, the dashboard and `seamline reconcile reports` read them.
+ */
+export function storeReports(store: Pick<Store, 'reports'>): ReportStore {
+  const { reports } = store
+  return {
+    save: (report) =>
+      reports.save({
+        id: report.id,
+        name: report.name,
+        startedAt: report.startedAt,
+        finishedAt: report.finishedAt,
+        driftRate: report.driftRate,
+        summary: { ...summarize(report) },
+        report,
+      }),
+    get: async (id) => (await reports.get(id))?.report as ReconcileReport | undefined,
+    latest: async (name) => (await reports.latest(name))?.report as ReconcileReport | undefined,
+    async list({ name, limit = 50 } = {}) {
+      const found = await reports.list({ limit, ...(name !== undefined && { name }) })
+      return found.map((row) => row.summary as unknown as ReportSummary)
     },
   }
 }

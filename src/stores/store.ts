@@ -1,5 +1,6 @@
 import type { JobStore } from './job-types.js'
 import type { IdempotencyStore, InboxStore, LeaseStore } from './other-types.js'
+import type { ReportStore } from './report-types.js'
 import type { TokenStore } from './token-types.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -13,6 +14,8 @@ export interface Store {
   readonly leases: LeaseStore
   /** OAuth connections and their sealed token pairs. */
   readonly tokens: TokenStore
+  /** Reconciliation reports. */
+  readonly reports: ReportStore
   /**
    * Calls `listener` with job names soon after jobs of those names were enqueued: at once for
    * enqueues through this store, and (PostgreSQL) through `LISTEN`/`NOTIFY` from any process.

@@ -847,6 +847,59 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
       })
     })
 
+    describe('reconciliation reports', () => {
+      const report = (name: string, id: string, startedAt: number, driftRate = 0) => ({
+        id,
+        name,
+        startedAt,
+        finishedAt: startedAt + 5,
+        driftRate,
+        summary: { engine: 'merge', counts: { matched: 3, mismatched: 1 } },
+        report: {
+          id,
+          samples: { mismatched: [{ key: 'a', fields: { total: { left: '10.5', right: 10 } } }] },
+        },
+      })
+
+      it('stores a report whole, finds the latest of a reconciler, and lists summaries newest first', async () => {
+        const name = `reconcile-${randomUUID()}`
+        const first = report(name, `${name}-1`, 1_000, 0.25)
+        const second = report(name, `${name}-2`, 2_000)
+        await store.reports.save(first)
+        await store.reports.save(second)
+        await store.reports.save(report(`${name}-other`, `${name}-3`, 3_000))
+        expect(await store.reports.get(first.id)).toEqual(first)
+        expect(await store.reports.get(`${name}-missing`)).toBeUndefined()
+        expect(await store.reports.latest(name)).toEqual(second)
+        expect(await store.reports.latest(`${name}-none`)).toBeUndefined()
+        const summary = ({ report: _, ...rest }: ReturnType<typeof report>) => rest
+        expect(await store.reports.list({ name, limit: 10 })).toEqual([
+          summary(second),
+          summary(first),
+        ])
+        expect(await store.reports.list({ name, limit: 1 })).toEqual([summary(second)])
+        const all = await store.reports.list({ limit: 1_000 })
+        expect(all.map((r) => r.id).filter((id) => id.startsWith(name))).toEqual([
+          `${name}-3`,
+          `${name}-2`,
+          `${name}-1`,
+        ])
+      })
+
+      it('replaces a report saved again under its id, refuses a drift rate out of range, and prunes by age', async () => {
+        const name = `reconcile-${randomUUID()}`
+        await store.reports.save(report(name, `${name}-1`, 10))
+        await store.reports.save({ ...report(name, `${name}-1`, 10), driftRate: 0.5 })
+        expect((await store.reports.get(`${name}-1`))?.driftRate).toBe(0.5)
+        await expect(store.reports.save(report(name, `${name}-2`, 10, 1.5))).rejects.toThrow()
+        expect(await store.reports.get(`${name}-2`)).toBeUndefined()
+        await store.reports.save(report(name, `${name}-3`, 5_000))
+        expect(await store.reports.prune(11)).toBeGreaterThanOrEqual(1)
+        expect(await store.reports.get(`${name}-1`)).toBeUndefined()
+        expect(await store.reports.get(`${name}-3`)).toBeDefined()
+      })
+    })
+
     describe('named leases', () => {
       it('hands a lease to one owner at a time, with growing fencing tokens', async () => {
         const name = `lease-${randomUUID()}`

@@ -8,6 +8,7 @@ import { postgresJobStore } from './jobs.js'
 import { migratePostgres } from './migrate.js'
 import { jobNotifications } from './notifications.js'
 import { postgresIdempotency, postgresLeases } from './others.js'
+import { postgresReportStore } from './reports.js'
 import { postgresTokenStore } from './tokens.js'
 
 export interface PostgresStoreOptions {
@@ -100,6 +101,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     idempotency: postgresIdempotency(pool),
     leases: postgresLeases(pool),
     tokens: postgresTokenStore(pool),
+    reports: postgresReportStore(pool),
     onJobsEnqueued: (listener) => notifications.subscribe(listener),
     migrate: () => migratePostgres(pool),
     close() {

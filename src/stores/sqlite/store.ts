@@ -4,6 +4,7 @@ import { openSqlite, type SqliteOptions } from './connection.js'
 import { enqueueOn, sqliteJobStore } from './jobs.js'
 import { migrateSqlite } from './migrate.js'
 import { sqliteOtherStores } from './others.js'
+import { sqliteReportStore } from './reports.js'
 import { sqliteTokenStore } from './tokens.js'
 import { writeBatch } from './write-batch.js'
 
@@ -33,6 +34,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     jobs,
     ...others,
     tokens: sqliteTokenStore(db, write),
+    reports: sqliteReportStore(db, write),
     onJobsEnqueued(listener) {
       listeners.add(listener)
       return () => void listeners.delete(listener)

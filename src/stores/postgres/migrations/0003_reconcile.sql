@@ -1,0 +1,18 @@
+-- Reconciliation reports: one row per run, the whole report as JSON beside the columns that
+-- lists filter and sort on and the summary they show.
+
+CREATE TABLE seamline_reconcile_reports (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  started_at bigint NOT NULL,
+  finished_at bigint NOT NULL,
+  drift_rate double precision NOT NULL CHECK (drift_rate >= 0 AND drift_rate <= 1),
+  summary jsonb NOT NULL,
+  report jsonb NOT NULL
+);
+
+CREATE INDEX seamline_reconcile_reports_by_name
+  ON seamline_reconcile_reports (name, started_at DESC, id DESC);
+
+CREATE INDEX seamline_reconcile_reports_by_start
+  ON seamline_reconcile_reports (started_at DESC, id DESC);

@@ -1,0 +1,24 @@
+-- Statements of the SQLite reconciliation reports.
+
+-- name: reportSave
+INSERT INTO seamline_reconcile_reports (id, name, started_at, finished_at, drift_rate, summary, report)
+VALUES (:id, :name, :startedAt, :finishedAt, :driftRate, :summary, :report)
+ON CONFLICT (id) DO UPDATE
+   SET name = excluded.name, started_at = excluded.started_at,
+       finished_at = excluded.finished_at, drift_rate = excluded.drift_rate,
+       summary = excluded.summary, report = excluded.report
+
+-- name: reportGet
+SELECT * FROM seamline_reconcile_reports WHERE id = :id
+
+-- name: reportLatest
+SELECT * FROM seamline_reconcile_reports WHERE name = :name
+ ORDER BY started_at DESC, id DESC LIMIT 1
+
+-- name: reportList
+SELECT id, name, started_at, finished_at, drift_rate, summary FROM seamline_reconcile_reports
+ WHERE :name IS NULL OR name = :name
+ ORDER BY started_at DESC, id DESC LIMIT :limit
+
+-- name: reportPrune
+DELETE FROM seamline_reconcile_reports WHERE started_at < :before
