@@ -39,6 +39,7 @@ async function gatewayFor(url: string, destination: Record<string, unknown>, lin
   const config = parseConfig({
     store,
     logLevel: 'debug',
+    profile: 'production',
     providers: { stripe: { credentials: { apiKey: 'STRIPE_SECRET_KEY' } } },
     webhooks: {
       sources: {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { createRedactor, type Redactor } from '../credentials/index.js'
+import { createRedactor, fromEnv, loadCredentials, type Redactor } from '../credentials/index.js'
 import { SeamlineError } from '../errors/index.js'
 import { createJobs, type Jobs, type WorkerOptions } from '../jobs/index.js'
 import type { Redis as IORedis } from 'ioredis'
@@ -17,6 +17,7 @@ import { adminRoutes } from './admin.js'
 import type { GatewayConfig } from './config-schema.js'
 import { createForwarder, valueAt } from './forward.js'
 import { loggerOptions, type LogOptions } from './logger.js'
+import { proxyRoutes } from './proxy.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
 export interface GatewayOptions {
@@ -121,13 +122,27 @@ export async function createGateway(
   for (const { secrets, destinationSecret } of resolved) {
     for (const secret of [...secrets, destinationSecret]) redactor.addSecret(secret)
   }
-  // Provider credentials are used by the proxy later; known now, they are masked in logs already.
-  for (const provider of Object.values(config.providers)) {
-    for (const variable of Object.values(provider.credentials ?? {})) {
-      const value = env[variable]
-      if (value) redactor.addSecret(value)
-    }
+  // The proxy's credentials, checked against the profile (a live key outside production, or a
+  // test key in it, refuses to start) and registered with the redactor.
+  const credentialVariables: Record<string, string> = {}
+  for (const [name, provider] of Object.entries(config.providers)) {
+    const entries = Object.entries(provider.credentials ?? {})
+    const chosen = provider.credentials?.apiKey ?? provider.credentials?.token ?? entries[0]?.[1]
+    if (chosen !== undefined) credentialVariables[name] = chosen
   }
+  const loaded = await loadCredentials({
+    schema: Object.fromEntries(Object.values(credentialVariables).map((v) => [v, {}])),
+    env,
+    sources: [fromEnv(env)],
+    redactor,
+    ...(config.profile !== undefined && { profile: config.profile }),
+  })
+  const proxyCredentials = Object.fromEntries(
+    Object.entries(credentialVariables).map(([name, variable]) => [
+      name,
+      (loaded.values as Record<string, string | undefined>)[variable],
+    ]),
+  )
   let adminToken = options.adminToken ?? env[config.admin.tokenEnv]
   if (!adminToken && options.generateAdminToken) {
     adminToken = `sl_admin_${randomBytes(24).toString('base64url')}`
@@ -269,6 +284,19 @@ export async function createGateway(
     if (source.route === undefined) continue
     const plugin = fastifyWebhooks(inbox, { path: source.route, source: name })
     await app.register(plugin as never)
+  }
+
+  if (Object.keys(config.providers).length > 0) {
+    await app.register(
+      proxyRoutes({
+        config,
+        credentials: proxyCredentials,
+        clock,
+        redactor,
+        ...(redis && { limitStore: redis.store }),
+      }),
+      { prefix: '/proxy' },
+    )
   }
 
   if (adminToken) {
