@@ -107,6 +107,44 @@ describe('reconciling Stripe subscriptions with a local table', () => {
     expect(sim.stats().routes['GET /v1/subscriptions']?.requests).toBe(3)
   })
 
+  it('counts the waits a 429 imposed, honouring its Retry-After', async () => {
+    sim.setFaults([
+      {
+        route: 'GET /v1/subscriptions',
+        sequence: ['ok', { kind: 'rate-limit', retryAfterSeconds: 2 }],
+      },
+    ])
+    try {
+      const reconcile = createReconcile({ clock })
+      reconcile.define('limited', {
+        fields: ['status'],
+        left: {
+          source: stripeListSource({
+            client,
+            resource: 'subscriptions',
+            clock,
+            settleMs: 0,
+            query: { limit: '5' },
+          }),
+        },
+        right: { source: sqliteSource({ db, query: 'SELECT * FROM subscriptions' }) },
+      })
+      let done = false
+      const running = reconcile.run('limited').finally(() => (done = true))
+      // The retry sleeps on the fake clock: move it on until the run is over.
+      while (!done) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        await clock.advance(500)
+      }
+      const report = await running
+      expect(report.apiCalls).toBe(3)
+      expect(report.rateLimitWaits).toBe(1)
+      expect(report.rateLimitWaitMs).toBeGreaterThanOrEqual(2_000)
+    } finally {
+      sim.setFaults([])
+    }
+  })
+
   it('POSTs an alert to a webhook when a threshold is crossed', async () => {
     const received: unknown[] = []
     const server = createServer((request, response) => {
