@@ -94,12 +94,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 const toFilter = (filter: z.output<typeof deadFilter>): DeadLetterFilter =>
   Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined))
 
-/** Mounts the token-protected admin API under `/api`. */
-export function adminRoutes(options: AdminOptions) {
-  const { token, config, store, jobs, redactor } = options
+/** Reads a stored event's type from its body, as its source's provider writes it. */
+export function eventTypeReader(config: GatewayConfig): (event: InboxListing) => string {
   const sources = config.webhooks.sources
-
-  const typeOf = (event: InboxListing): string => {
+  return (event) => {
     const provider = sources[event.source]?.provider as WebhookSchemeName | undefined
     if (!provider) return 'unknown'
     try {
@@ -108,6 +106,13 @@ export function adminRoutes(options: AdminOptions) {
       return 'unknown'
     }
   }
+}
+
+/** Mounts the token-protected admin API under `/api`. */
+export function adminRoutes(options: AdminOptions) {
+  const { token, config, store, jobs, redactor } = options
+  const sources = config.webhooks.sources
+  const typeOf = eventTypeReader(config)
   const eventView = (event: InboxListing, withBody: boolean) => ({
     source: event.source,
     id: event.eventId,

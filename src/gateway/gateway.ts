@@ -13,7 +13,8 @@ import {
   type WebhookInbox,
   type WebhookSourceOptions,
 } from '../webhooks/index.js'
-import { adminRoutes } from './admin.js'
+import { adminRoutes, eventTypeReader } from './admin.js'
+import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js'
 import type { GatewayConfig } from './config-schema.js'
 import { createForwarder, valueAt } from './forward.js'
 import { loggerOptions, type LogOptions } from './logger.js'
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   log?: LogOptions
   /** The job worker's tuning (poll interval, concurrency). */
   worker?: WorkerOptions
+  /** The dashboard's tuning, and what it shows beyond the gateway's own state. */
+  dashboard?: Pick<DashboardOptions, 'sampleMs' | 'rateLimits' | 'reports'>
 }
 
 export interface Gateway {
@@ -303,6 +306,17 @@ export async function createGateway(
     await app.register(adminRoutes({ token: adminToken, config, store, jobs, redactor }), {
       prefix: '/api',
     })
+    const dashboard = dashboardRoutes({
+      token: adminToken,
+      store,
+      jobs,
+      registry: metrics.registry,
+      clock,
+      redactor,
+      typeOf: eventTypeReader(config),
+      ...options.dashboard,
+    })
+    await app.register(dashboard.plugin, { prefix: '/ui' })
   } else {
     app.all('/api/*', (_request, reply) =>
       reply.code(503).send({

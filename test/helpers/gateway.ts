@@ -28,6 +28,8 @@ export interface ReceivedDelivery {
   status: number
   verified: boolean
   body: string
+  /** When the request arrived, in `performance.now()` milliseconds. */
+  at: number
 }
 
 /**
@@ -43,6 +45,7 @@ export async function startReceiver(answers: Record<string, number[]> = {}) {
     return Buffer.concat(chunks).toString('utf8')
   }
   const server: Server = createServer((request, response) => {
+    const at = performance.now()
     void read(request).then((body) => {
       let verified = false
       let id = ''
@@ -58,7 +61,7 @@ export async function startReceiver(answers: Record<string, number[]> = {}) {
       const seen = deliveries.filter((d) => d.eventId === eventId).length
       const script = answers[eventId] ?? [200]
       const status = verified ? (script[Math.min(seen, script.length - 1)] ?? 200) : 401
-      deliveries.push({ id, eventId, attempt: seen + 1, status, verified, body })
+      deliveries.push({ id, eventId, attempt: seen + 1, status, verified, body, at })
       response.writeHead(status, { 'content-type': 'application/json' }).end('{}')
     })
   })
