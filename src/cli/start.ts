@@ -86,6 +86,13 @@ export function startCommand(): Command {
       try {
         await start(flags)
       } catch (error) {
+        if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+          // Whatever was started before listening (the demo's simulator) must not keep the process.
+          console.error(
+            `seamline start: ${(error as Error).message}; choose another --port (0: any free one)`,
+          )
+          process.exit(1)
+        }
         if (!isSeamlineError(error)) throw error
         console.error(`seamline start: ${error.message}`)
         process.exitCode =
