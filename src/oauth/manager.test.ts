@@ -14,6 +14,7 @@ import {
   exchangeCode,
   genericPolicy,
   refreshAtOf,
+  requestClientCredentials,
   verifyState,
   type OAuthAlert,
   type OAuthProvider,
@@ -478,6 +479,32 @@ describe('token manager', () => {
       refreshTokenExpiresAt: clock.now() + 10 * day,
       instanceUrl: 'https://example.my.salesforce.com',
     })
+  })
+
+  it('renews a client-credentials connection with the same grant, and says which token was refreshed without naming it', async () => {
+    const { clock, sim, store, provider } = await setup()
+    const appOnly = { ...provider, grant: 'client_credentials' as const, scopes: ['read'] }
+    const tokens = createTokenManager({
+      store,
+      clock,
+      sealer: createSealer({ profile: 'test', dangerouslyAllowPlaintext: true }),
+      providers: { app: appOnly },
+    })
+    const set = await requestClientCredentials({ provider: appOnly, clock })
+    expect(set.refreshToken).toBeUndefined()
+    const connection = { provider: 'app', connectionId: 'app-1' }
+    await tokens.connect(connection, set)
+    const refreshed: unknown[] = []
+    tokens.events.on('oauth:refreshed', (e) => refreshed.push(e))
+    await clock.advance((await tokens.status(connection))!.refreshAt! - clock.now())
+    const renewed = await tokens.getAccessToken(connection)
+    expect(renewed).not.toBe(set.accessToken)
+    expect(await apiStatus(sim, renewed)).toBe(200)
+    expect(sim.stats().refreshes).toBe(0)
+    expect(refreshed).toEqual([
+      expect.objectContaining({ provider: 'app', reason: 'expiry', rotated: false }),
+    ])
+    expect(JSON.stringify(refreshed)).not.toContain(renewed)
   })
 
   it('names what is missing: an unknown provider or connection', async () => {
