@@ -711,6 +711,41 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect((await store.jobs.get(holder?.id ?? ''))?.state).toBe('pending')
         expect(await store.jobs.count({ name })).toBe(1)
       })
+
+      it("lists events newest first with their jobs' states, narrowed by source, id, state and time", async () => {
+        const source = `stripe-${randomUUID()}`
+        const name = uniqueName()
+        const event = (eventId: string, receivedAt: number, withJob = true) => ({
+          source,
+          eventId,
+          receivedAt,
+          headers: { 'content-type': 'application/json' },
+          body: new Uint8Array(Buffer.from(`{"id":"${eventId}"}`)),
+          ...(withJob && { job: job(name, { payload: eventId, runAt: receivedAt }) }),
+        })
+        await store.inbox.receive([
+          event('e1', 1_000),
+          event('e2', 2_000),
+          event('e3', 3_000, false),
+        ])
+        const all = await store.inbox.list({ source })
+        expect(all.map((e) => e.eventId)).toEqual(['e3', 'e2', 'e1'])
+        expect(all[0]).toMatchObject({ jobId: null, jobState: null, jobAttempts: null })
+        expect(all[1]).toMatchObject({ jobState: 'pending', jobAttempts: 0 })
+        expect(Buffer.from(all[2]?.body ?? []).toString()).toBe('{"id":"e1"}')
+        expect(all[2]?.headers).toEqual({ 'content-type': 'application/json' })
+        expect((await store.inbox.list({ source, eventId: 'e2' })).map((e) => e.eventId)).toEqual([
+          'e2',
+        ])
+        expect(
+          (await store.inbox.list({ source, before: 3_000, limit: 1 })).map((e) => e.eventId),
+        ).toEqual(['e2'])
+        const [claimed] = await claim(name, 1_500, 1)
+        expect(claimed?.payload).toBe('e1')
+        const running = await store.inbox.list({ source, state: 'running' })
+        expect(running.map((e) => e.eventId)).toEqual(['e1'])
+        expect(await store.inbox.list({ source: `${source}-other` })).toEqual([])
+      })
     })
 
     describe('idempotency records', () => {
