@@ -36,7 +36,12 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
             stripe: {
               provider: 'stripe',
               secrets: ['STRIPE_WHSEC'],
-              destination: { url: receiver.url, secret: 'DEST_WHSEC', retry: { maxAttempts: 3 } },
+              destination: {
+                url: receiver.url,
+                secret: 'DEST_WHSEC',
+                rateLimit: { perSecond: 50 },
+                retry: { maxAttempts: 3 },
+              },
             },
           },
         },
@@ -125,7 +130,10 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
     expect(await row.textContent()).toContain('permanent')
     await shot(page, 'dead-letters')
     await row.getByRole('button', { name: 'Replay' }).click()
-    await page.getByRole('status').filter({ hasText: `Job ${jobId} replayed` }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Job ${jobId} replayed` })
+      .waitFor()
     // Replayed, the delivery runs again: the destination sees a second attempt.
     await until(
       () => receiver.deliveries.filter((d) => d.eventId === 'evt_gone').length === 2,
@@ -162,5 +170,66 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
     expect(events.body).not.toContain('<img')
     const html = await gateway.app.inject({ url: '/ui', headers: { cookie } })
     expect(html.headers['content-security-policy']).toContain("script-src 'self'")
+  })
+
+  it("shows rate-limit gauges, connections' token health and reconciliation reports", async () => {
+    const login = await gateway.app.inject({
+      method: 'POST',
+      url: '/ui/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${adminToken}`,
+    })
+    const cookie = String(login.headers['set-cookie']).split(';')[0] ?? ''
+    const get = async (url: string) => (await gateway.app.inject({ url, headers: { cookie } })).body
+    expect(await get('/ui/fragments/rate-limits')).toMatch(
+      /destination stripe · second[\s\S]*\/ 50/,
+    )
+    await gateway.store.tokens.put(
+      { provider: 'xero', connectionId: 'tenant-1' },
+      {
+        state: 'reauth_required',
+        accessToken: null,
+        refreshToken: null,
+        expiresAt: null,
+        refreshedAt: null,
+        lastError: {
+          code: 'invalid_grant',
+          message: 'refresh token sk_live_0123456789abcdefghij spent',
+          at: 1,
+        },
+        metadata: {},
+      },
+      1,
+    )
+    const connections = await get('/ui/connections')
+    expect(connections).toContain('tenant-1')
+    expect(connections).toContain('reauth_required')
+    expect(connections).not.toContain('sk_live_0123456789abcdefghij')
+    await gateway.store.reports.save({
+      id: 'rep_1',
+      name: 'stripe-vs-db',
+      startedAt: 1_000,
+      finishedAt: 2_000,
+      driftRate: 0.25,
+      summary: {
+        id: 'rep_1',
+        name: 'stripe-vs-db',
+        startedAt: 1_000,
+        durationMs: 1_000,
+        engine: 'merge',
+        mode: 'full',
+        counts: {
+          left: 4,
+          right: 3,
+          matched: 3,
+          missingInLeft: 0,
+          missingInRight: 1,
+          mismatched: 0,
+        },
+        driftRate: 0.25,
+      },
+      report: {},
+    })
+    expect(await get('/ui/reconciliation')).toMatch(/stripe-vs-db[\s\S]*25\.00 %/)
   })
 })

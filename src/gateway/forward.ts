@@ -30,6 +30,8 @@ export interface ForwarderOptions {
   /** Where the destination's limits are kept: this process by default, or Redis. */
   limitStore?: QuotaStoreFactory
   onAttempt(outcome: DeliveryOutcome): void
+  /** Told the destination's limiter, when it has limits (the dashboard shows its use). */
+  onLimiter?(limiter: Limiter): void
 }
 
 const signer = webhookScheme('standard-webhooks')
@@ -68,6 +70,7 @@ const passed = ['content-type', 'user-agent']
 export function createForwarder(options: ForwarderOptions) {
   const { destination, source, secret, clock } = options
   const limiter = limiterFor(options)
+  if (limiter) options.onLimiter?.(limiter)
   return async (event: WebhookEvent, ctx: JobContext): Promise<void> => {
     // Waiting longer than a few seconds would hold a worker slot; the job is snoozed instead
     // (a RateLimitedError does not spend an attempt).

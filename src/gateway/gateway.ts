@@ -4,7 +4,7 @@ import { createRedactor, fromEnv, loadCredentials, type Redactor } from '../cred
 import { SeamlineError } from '../errors/index.js'
 import { createJobs, type Jobs, type WorkerOptions } from '../jobs/index.js'
 import type { Redis as IORedis } from 'ioredis'
-import { redisQuotaStore, type QuotaStoreFactory } from '../limits/index.js'
+import { redisQuotaStore, type Limiter, type QuotaStoreFactory } from '../limits/index.js'
 import { openStore, type Store } from '../stores/index.js'
 import { systemClock, type Clock } from '../time/index.js'
 import {
@@ -14,6 +14,7 @@ import {
   type WebhookSourceOptions,
 } from '../webhooks/index.js'
 import { adminRoutes, eventTypeReader } from './admin.js'
+import type { RateLimitGauge } from './dashboard/fragments.js'
 import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js'
 import type { GatewayConfig } from './config-schema.js'
 import { createForwarder, valueAt } from './forward.js'
@@ -37,7 +38,7 @@ export interface GatewayOptions {
   /** The job worker's tuning (poll interval, concurrency). */
   worker?: WorkerOptions
   /** The dashboard's tuning, and what it shows beyond the gateway's own state. */
-  dashboard?: Pick<DashboardOptions, 'sampleMs' | 'rateLimits' | 'reports'>
+  dashboard?: Pick<DashboardOptions, 'sampleMs'>
 }
 
 export interface Gateway {
@@ -95,6 +96,16 @@ async function redisLimits(
       await redis.quit().catch(() => redis.disconnect())
     },
   }
+}
+
+/** Each quota of each limiter, as its use now against its limit in force. */
+async function gauges(limiters: ReadonlyMap<string, Limiter>): Promise<RateLimitGauge[]> {
+  const all = await Promise.all(
+    [...limiters].map(async ([subject, limiter]) =>
+      Object.entries(await limiter.usage()).map(([quota, use]) => ({ subject, quota, ...use })),
+    ),
+  )
+  return all.flat()
 }
 
 /**
@@ -189,6 +200,8 @@ export async function createGateway(
     ...(config.webhooks.retentionMs !== undefined && { retentionMs: config.webhooks.retentionMs }),
   })
 
+  // Every limiter the gateway calls through (providers, destinations), for the dashboard.
+  const limiters = new Map<string, Limiter>()
   const app = Fastify({
     logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
     forceCloseConnections: true,
@@ -202,6 +215,7 @@ export async function createGateway(
         destination: source.destination,
         secret: destinationSecret,
         clock,
+        onLimiter: (limiter) => limiters.set(`destination ${name}`, limiter),
         ...(redis && { limitStore: redis.store }),
         onAttempt: (attempt) => {
           metrics.deliveryAttempts.inc({
@@ -297,6 +311,7 @@ export async function createGateway(
         clock,
         redactor,
         ...(redis && { limitStore: redis.store }),
+        onLimiter: (provider, limiter) => limiters.set(provider, limiter),
       }),
       { prefix: '/proxy' },
     )
@@ -314,6 +329,7 @@ export async function createGateway(
       clock,
       redactor,
       typeOf: eventTypeReader(config),
+      rateLimits: () => gauges(limiters),
       ...options.dashboard,
     })
     await app.register(dashboard.plugin, { prefix: '/ui' })

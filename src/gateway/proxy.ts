@@ -8,6 +8,7 @@ import {
   createLimiter,
   HttpStatusError,
   type Client,
+  type Limiter,
   type ProviderPreset,
   type QuotaStoreFactory,
 } from '../http/index.js'
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   limitStore?: QuotaStoreFactory
   /** Largest request body passed on. Default 10 MiB. */
   maxBodyBytes?: number
+  /** Told each provider's limiter (the dashboard shows its use). */
+  onLimiter?(provider: string, limiter: Limiter): void
 }
 
 // Hop-by-hop headers, and what the gateway itself decides (host, credentials, length, keys).
@@ -122,6 +125,7 @@ export function proxyRoutes(options: ProxyOptions) {
     const baseUrl = entry.baseUrl ?? preset?.environments[preset.defaultEnvironment]?.baseUrl
     if (baseUrl === undefined || baseUrl.includes('{')) continue
     clients.set(name, { client, base: new URL(baseUrl) })
+    if (client.limiter) options.onLimiter?.(name, client.limiter)
   }
 
   const refuse = (reply: FastifyReply, status: number, error: string, message: string) =>

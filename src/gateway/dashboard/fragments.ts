@@ -1,3 +1,4 @@
+import type { ReportSummary } from '../../reconcile/index.js'
 import type { ConnectionRecord, InboxListing, JobCounts, JobRecord } from '../../stores/index.js'
 import { html, type Safe } from './html.js'
 import { time } from './layout.js'
@@ -15,17 +16,6 @@ export interface RateLimitGauge {
   quota: string
   used: number
   limit: number
-}
-
-/** One reconciliation run, as the reports page lists it. */
-export interface ReportRow {
-  name: string
-  startedAt: number
-  matched: number
-  missingLeft: number
-  missingRight: number
-  mismatched: number
-  driftRate: number
 }
 
 const badge = (text: string, kind: string): Safe => html`<span class="badge ${kind}">${text}</span>`
@@ -189,13 +179,15 @@ export function connectionsTable(connections: readonly ConnectionRecord[]): Safe
   </table>`
 }
 
-export function reportsTable(reports: readonly ReportRow[]): Safe {
+export function reportsTable(reports: readonly ReportSummary[]): Safe {
   if (reports.length === 0) return html`<p class="muted">No reconciliation has run yet.</p>`
   return html`<table>
     <thead>
       <tr>
         <th>run</th>
         <th>reconciliation</th>
+        <th>left</th>
+        <th>right</th>
         <th>matched</th>
         <th>missing left</th>
         <th>missing right</th>
@@ -206,13 +198,15 @@ export function reportsTable(reports: readonly ReportRow[]): Safe {
     <tbody>
       ${reports.map(
         (r) =>
-          html`<tr>
+          html`<tr data-report="${r.id}">
             <td>${time(r.startedAt)}</td>
             <td>${r.name}</td>
-            <td>${r.matched}</td>
-            <td>${r.missingLeft}</td>
-            <td>${r.missingRight}</td>
-            <td>${r.mismatched}</td>
+            <td>${r.counts.left}</td>
+            <td>${r.counts.right}</td>
+            <td>${r.counts.matched}</td>
+            <td>${r.counts.missingInLeft}</td>
+            <td>${r.counts.missingInRight}</td>
+            <td>${r.counts.mismatched}</td>
             <td>
               ${badge(`${(r.driftRate * 100).toFixed(2)} %`, r.driftRate > 0 ? 'warn' : 'ok')}
             </td>

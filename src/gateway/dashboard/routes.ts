@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Redactor } from '../../credentials/index.js'
 import type { Jobs } from '../../jobs/index.js'
+import { storeReports } from '../../reconcile/index.js'
 import type { InboxListing, Store } from '../../stores/index.js'
 import type { Clock } from '../../time/index.js'
 import { hasAdminToken } from '../admin.js'
@@ -14,7 +15,6 @@ import {
   rateLimitGauges,
   reportsTable,
   type RateLimitGauge,
-  type ReportRow,
 } from './fragments.js'
 import { html, type Safe } from './html.js'
 import { loginPage, page } from './layout.js'
@@ -32,8 +32,6 @@ export interface DashboardOptions {
   typeOf: (event: InboxListing) => string
   /** The rate limits to show as gauges; none by default. */
   rateLimits?: () => Promise<RateLimitGauge[]>
-  /** The latest reconciliation runs; none by default. */
-  reports?: () => Promise<ReportRow[]>
   /** How often the overview's plots take a sample. Default 5 s. */
   sampleMs?: number
 }
@@ -229,7 +227,7 @@ export function dashboardRoutes(options: DashboardOptions) {
         page(
           'Reconciliation',
           '/ui/reconciliation',
-          reportsTable((await options.reports?.()) ?? []),
+          reportsTable(await storeReports(store).list({ limit: 50 })),
         ),
       ),
     )
