@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
+import { sqliteStore } from '../src/stores/index.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 import { destinationSecret, stripeDelivery, stripeSecret, until } from './helpers/gateway.js'
 
@@ -34,6 +35,7 @@ async function listen(handler: Parameters<typeof createServer>[1]) {
 }
 
 const store = useTempSqliteFile('observability.sqlite')
+const readyPath = useTempSqliteFile('ready.sqlite')
 
 async function gatewayFor(url: string, destination: Record<string, unknown>, lines?: string[]) {
   const config = parseConfig({
@@ -136,5 +138,23 @@ describe('forwarding limits', () => {
     await until(() => delivered.length === ids.length, 'every event delivered')
     expect(delivered.sort()).toEqual(ids)
     expect(most).toBe(1)
+  })
+})
+
+describe('readiness', () => {
+  it('answers /readyz with 503 once the store stops answering, while /healthz stays up', async () => {
+    const own = sqliteStore({ path: readyPath })
+    const gateway = await createGateway(parseConfig({}), {
+      store: own,
+      log: { enabled: false },
+      worker: { pollMs: 50 },
+    })
+    stops.push(() => gateway.stop())
+    expect((await gateway.app.inject('/readyz')).statusCode).toBe(200)
+    await own.close()
+    const ready = await gateway.app.inject('/readyz')
+    expect(ready.statusCode).toBe(503)
+    expect(ready.json()).toEqual({ status: 'unavailable', reason: 'the store does not answer' })
+    expect((await gateway.app.inject('/healthz')).statusCode).toBe(200)
   })
 })
