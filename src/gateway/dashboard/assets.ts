@@ -72,6 +72,8 @@ const js = `(() => {
       charts.set(p.key, new uPlot({
         title: p.label, width: width(), height: 170,
         series: [{}, { label: p.label, stroke: '#2563eb', width: 1.5 }],
+        // From zero, with headroom: a flat rate reads as a line, not as noise magnified.
+        scales: { y: { range: (u, min, max) => [0, max > 0 ? max * 1.25 : 1] } },
         axes: [{}, { size: 56 }],
       }, data, figure))
     }
