@@ -119,6 +119,57 @@ describe.skipIf(!pgUrl)('a PostgreSQL source', () => {
     expect((await schema.pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
   })
 
+  it('bisects two tables by key range, digesting in PostgreSQL, reading only what differs', async () => {
+    await schema.pool.query('CREATE TABLE copy AS SELECT * FROM invoices')
+    await schema.pool.query("UPDATE copy SET status = 'paid' WHERE id = 1500")
+    await schema.pool.query('DELETE FROM copy WHERE id = 77')
+    const side = (table: string) => ({
+      source: postgresSource({
+        pool: schema.pool,
+        query: `SELECT * FROM ${table}`,
+        key: 'id',
+        digestColumns: ['total', 'status', 'due'],
+        ordered: true,
+      }),
+    })
+    const reconcile = createReconcile({ clock: new FakeClock() })
+    reconcile.define('copies', {
+      keyType: 'number',
+      engine: 'bisect',
+      bisect: { factor: 4, threshold: 100 },
+      fields: { total: 'total', status: 'status', due: { type: 'date' } },
+      left: side('invoices'),
+      right: side('copy'),
+    })
+    const report = await reconcile.run('copies')
+    expect(report.counts).toEqual({
+      left: 2500,
+      right: 2499,
+      matched: 2498,
+      missingInLeft: 0,
+      missingInRight: 1,
+      mismatched: 1,
+    })
+    expect(report.samples.missingInRight).toEqual([77])
+    expect(report.samples.mismatched).toEqual([
+      { key: 1500, fields: { status: { left: 'void', right: 'paid' } } },
+    ])
+    expect(report.bisection!.rangesRead).toBe(2)
+
+    const db = new Database(':memory:')
+    reconcile.define('mixed', {
+      keyType: 'number',
+      engine: 'bisect',
+      fields: ['status'],
+      left: side('invoices'),
+      right: { source: sqliteSource({ db, query: 'SELECT 1 AS id', key: 'id' }) },
+    })
+    await expect(reconcile.run('mixed')).rejects.toThrow(
+      /digest ranges differently \(postgres and canonical\)/,
+    )
+    db.close()
+  })
+
   it('takes any iterable on the other side', async () => {
     const reconcile = createReconcile({ clock: new FakeClock() })
     reconcile.define('some', {

@@ -59,6 +59,14 @@ export async function bisectDiff(
       reason: `is "bisect", but the ${lr ? 'right' : 'left'} source cannot summarize key ranges`,
     })
   }
+  const kinds = [lr.digestKind ?? 'canonical', rr.digestKind ?? 'canonical']
+  if (kinds[0] !== kinds[1]) {
+    throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+      operation: `reconcile ${options.reconciler}`,
+      target: 'engine',
+      reason: `is "bisect", but the sides digest ranges differently (${kinds.join(' and ')}), so no range would ever agree`,
+    })
+  }
   const stats: BisectStats = { summaries: 0, rangesRead: 0 }
   const { signal } = options
   const [lb, rb] = await Promise.all([lr.bounds(signal), rr.bounds(signal)])

@@ -21,3 +21,18 @@ ROLLBACK
 
 -- name: lookup
 SELECT * FROM ({{query}}) AS seamline_source WHERE {{key}}::text = ANY(${{next}}::text[])
+
+-- name: bounds
+SELECT min({{key}})::text AS lo, max({{key}})::text AS hi FROM ({{query}}) AS seamline_source
+
+-- name: summary
+SELECT count(*)::text AS n,
+       coalesce(sum(('x' || left(md5(concat_ws(',', {{columns}})), 15))::bit(60)::bigint), 0)::text
+         AS digest
+  FROM ({{query}}) AS seamline_source
+ WHERE {{key}} >= ${{lo}} AND {{key}} < ${{hi}}
+
+-- name: range
+SELECT * FROM ({{query}}) AS seamline_source
+ WHERE {{key}} >= ${{lo}} AND {{key}} < ${{hi}}
+ ORDER BY {{key}}

@@ -1,9 +1,12 @@
 import pg from 'pg'
 import { SeamlineError } from '../errors/index.js'
 import { readQueries } from '../stores/index.js'
-import { defineSource, type Source, type SourceRecord } from './source.js'
+import { defineSource, type Ranges, type Source, type SourceRecord } from './source.js'
 
 const sql = readQueries(new URL('./postgres-source.sql', import.meta.url), [
+  'bounds',
+  'summary',
+  'range',
   'begin',
   'declare',
   'fetch',
@@ -26,6 +29,13 @@ export interface PostgresSourceOptions {
   key?: string
   /** Rows per FETCH. Default 1,000. */
   batchSize?: number
+  /**
+   * Bisection (integer `key`): the columns whose text PostgreSQL digests per key range, in
+   * order. Digests are PostgreSQL's own (md5 of the values' SQL literals), so they agree only
+   * with another PostgreSQL source digesting columns of the same types; a differing range is
+   * still read and compared canonically.
+   */
+  digestColumns?: readonly string[]
 }
 
 const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`
@@ -88,9 +98,46 @@ export function postgresSource(options: PostgresSourceOptions): Source {
     }
   }
 
+  let ranges: Ranges | undefined
+  if (options.key !== undefined && options.digestColumns) {
+    const key = quoteIdentifier(options.key)
+    const within = {
+      query,
+      key,
+      lo: String(params.length + 1),
+      hi: String(params.length + 2),
+    }
+    const columns = [options.key, ...options.digestColumns]
+      .map((c) => `quote_nullable(${quoteIdentifier(c)})`)
+      .join(', ')
+    const one = async (text: string, args: readonly unknown[], signal?: AbortSignal) => {
+      for await (const batch of cursor(text, args, signal)) return batch[0]
+      return undefined
+    }
+    ranges = {
+      digestKind: 'postgres',
+      async bounds(signal) {
+        const row = await one(fill(sql.bounds, { query, key }), params, signal)
+        return row?.lo == null || row.hi == null
+          ? undefined
+          : { min: Number(row.lo), max: Number(row.hi) }
+      },
+      async summarize(lo, hi, _rowDigest, signal) {
+        const row = await one(
+          fill(sql.summary, { ...within, columns }),
+          [...params, lo, hi],
+          signal,
+        )
+        return { count: Number(row?.n ?? 0), digest: (row?.digest as string | undefined) ?? '0' }
+      },
+      read: (lo, hi, signal) => cursor(fill(sql.range, within), [...params, lo, hi], signal),
+    }
+  }
+
   return defineSource({
     name,
     ordered: options.ordered ?? false,
+    ...(ranges && { ranges }),
     batches: ({ signal }) => cursor(query, params, signal),
     ...(options.key !== undefined && {
       lookup: (keys, { signal }) =>

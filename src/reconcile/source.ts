@@ -28,6 +28,12 @@ export interface RangeSummary {
 
 /** Sources that can aggregate (SQL): what bisection needs. Keys must be integers. */
 export interface Ranges<R = SourceRecord> {
+  /**
+   * What the digests are sums of: `canonical` (the default) when each row's digest comes from
+   * `rowDigest`; another name when the database digests rows its own way (PostgreSQL), which
+   * only a source of the same kind can be compared with.
+   */
+  readonly digestKind?: string
   /** The smallest and largest key, or undefined when there are no rows. */
   bounds(signal?: AbortSignal): Promise<{ min: number; max: number } | undefined>
   /** Counts and digests [lo, hi), each row's digest computed by `rowDigest` (the same on both sides). */
