@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config-schema.js'
 import { createForwarder, valueAt } from './forward.js'
 import { loggerOptions, type LogOptions } from './logger.js'
 import { proxyRoutes } from './proxy.js'
+import { loadTracer, traceGateway } from './tracing.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
 export interface GatewayOptions {
@@ -271,6 +272,8 @@ export async function createGateway(
     app.log.error({ source, err: error }, 'webhook could not be stored')
   })
 
+  const tracer = await loadTracer()
+  if (tracer) traceGateway(tracer, app, jobs)
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({
       method: request.method,
