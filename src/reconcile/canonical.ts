@@ -20,8 +20,52 @@ const strictDecimal = /^-?\d+(?:\.\d+)?$/
 const isoInstant =
   /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i
 
+const daysIn = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const digitsAt = (text: string, at: number, n: number): number => {
+  let value = 0
+  for (let i = at; i < at + n; i++) {
+    const c = text.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    value = value * 10 + c
+  }
+  return value
+}
+
+/** True when `text` is already what `toISOString()` writes (the common case), checked without parsing a date. */
+function isCanonicalInstant(text: string): boolean {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */) return false
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46
+  )
+    return false
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 2)
+  const day = digitsAt(text, 8, 2)
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return (
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= (month === 2 && !leap ? 28 : daysIn[month - 1]!) &&
+    digitsAt(text, 11, 2) >= 0 &&
+    digitsAt(text, 11, 2) < 24 &&
+    digitsAt(text, 14, 2) >= 0 &&
+    digitsAt(text, 14, 2) < 60 &&
+    digitsAt(text, 17, 2) >= 0 &&
+    digitsAt(text, 17, 2) < 60 &&
+    digitsAt(text, 20, 3) >= 0
+  )
+}
+
 /** An ISO-8601 date or date-time as `2026-01-02T03:04:05.678Z`; no zone is read as UTC. */
 export function normalizeInstant(text: string): string | undefined {
+  if (isCanonicalInstant(text)) return text
   const match = isoInstant.exec(text)
   if (!match) return undefined
   const [, day, time, zone] = match
@@ -112,10 +156,17 @@ export function canonicalValue(value: unknown, rule: ValueRule = {}): string {
   switch (type) {
     case 'auto':
       if (typeof value === 'string') {
-        const decimal = decimalText(value, rule)
-        if (decimal !== undefined) return decimal
-        const instant = normalizeInstant(value)
-        return JSON.stringify(instant ?? value)
+        // Only text starting with a digit or a minus can be a decimal or an instant.
+        const first = value.charCodeAt(0)
+        if ((first >= 48 && first <= 57) || first === 45) {
+          const decimal = decimalText(value, rule)
+          if (decimal !== undefined) return decimal
+          if (value.length >= 10 && value.charCodeAt(4) === 45) {
+            const instant = normalizeInstant(value)
+            if (instant !== undefined) return JSON.stringify(instant)
+          }
+        }
+        return JSON.stringify(value)
       }
       if (typeof value === 'number' || typeof value === 'bigint') {
         const decimal = decimalText(value, rule)

@@ -52,7 +52,8 @@ export function jsonLinesSource(path: string, options: FileSourceOptions = {}): 
       let line = 0
       const parse = (text: string, records: SourceRecord[]) => {
         line++
-        if (text.length === 0 || text.trim().length === 0) return
+        // Blank lines are skipped; a line that starts with `{` cannot be blank.
+        if (text.charCodeAt(0) !== 123 && text.trim().length === 0) return
         let value: unknown
         try {
           value = JSON.parse(text)

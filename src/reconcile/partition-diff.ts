@@ -10,7 +10,11 @@ import type { Key, SourceRecord } from './source.js'
 
 export interface PartitionOptions extends EntryOptions {
   reconciler: string
-  /** Roughly how much the in-memory table may hold before it spills to disk. Default 64 MiB. */
+  /**
+   * Roughly how much the in-memory table may hold before it spills to disk (an estimate of its
+   * keys and texts; the process grows by a few times this with the collector's headroom).
+   * Default 32 MiB.
+   */
   memoryBytes?: number
   /** Where spill files go (a fresh folder inside it, removed afterwards). Default the OS temp dir. */
   tempDir?: string
@@ -113,7 +117,7 @@ export async function partitionDiff(
   tally: Tally,
   options: PartitionOptions,
 ): Promise<void> {
-  const budget = options.memoryBytes ?? 64 * 1024 * 1024
+  const budget = options.memoryBytes ?? 32 * 1024 * 1024
   const { reconciler, afterBatch } = options
   const where = (side: CompiledSide<SourceRecord>) => ({
     operation: `reconcile ${reconciler}`,

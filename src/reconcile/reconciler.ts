@@ -47,7 +47,7 @@ export interface ReconcilerOptions {
    * takes anything. Default `auto`: merge when both are ordered, else partition.
    */
   engine?: 'auto' | Engine
-  /** The partition engine's memory budget before it spills. Default 64 MiB. */
+  /** The partition engine's memory budget (estimated table size) before it spills. Default 32 MiB. */
   memoryBytes?: number
   tempDir?: string
   bisect?: { factor?: number; threshold?: number }

@@ -96,14 +96,13 @@ export function compileSide<R>(
       target: `${label} source ${spec.source.name}`,
       reason: `gave a record whose key ${typeof keyField === 'string' ? keyField : '(function)'} is ${JSON.stringify(value) ?? String(value)}, not a ${keyType}`,
     })
+  // Joined from one reused array, so the text is flat (a chain of `+=` would keep every piece).
+  const parts = new Array<string>(readers.length)
   const canonOf = (record: R, key: Key): string => {
-    let text = ''
     for (let i = 0; i < readers.length; i++) {
       const reader = readers[i]!
       try {
-        text +=
-          (i === 0 ? '' : fieldSeparator) +
-          canonicalValue(reader.get(record as SourceRecord), reader.rule)
+        parts[i] = canonicalValue(reader.get(record as SourceRecord), reader.rule)
       } catch (error) {
         if (!(error instanceof ValueError)) throw error
         throw new SeamlineError('SEAM_ERR_RECONCILE_RECORD', {
@@ -113,7 +112,7 @@ export function compileSide<R>(
         })
       }
     }
-    return text
+    return readers.length === 1 ? parts[0]! : parts.join(fieldSeparator)
   }
   const compiled: CompiledSide<R> = { label, spec, fields: names, keyOf, canonOf }
   if (spec.watermark !== undefined) {
