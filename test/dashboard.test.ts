@@ -172,7 +172,7 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
     expect(html.headers['content-security-policy']).toContain("script-src 'self'")
   })
 
-  it("shows rate-limit gauges, connections' token health and reconciliation reports", async () => {
+  it("shows rate-limit gauges, connections' token health and reconciliation reports, on the dashboard and through the admin API", async () => {
     const login = await gateway.app.inject({
       method: 'POST',
       url: '/ui/login',
@@ -231,5 +231,28 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
       report: {},
     })
     expect(await get('/ui/reconciliation')).toMatch(/stripe-vs-db[\s\S]*25\.00 %/)
+
+    const api = async (url: string) =>
+      JSON.parse(
+        (await gateway.app.inject({ url, headers: { authorization: `Bearer ${adminToken}` } }))
+          .body,
+      ) as Record<string, unknown>
+    expect(await api('/api/rate-limits')).toEqual({
+      rateLimits: [
+        { subject: 'destination stripe', quota: 'second', used: expect.any(Number), limit: 50 },
+      ],
+    })
+    const listed = ((await api('/api/connections')) as { connections: object[] }).connections
+    expect(listed).toEqual([
+      expect.objectContaining({
+        provider: 'xero',
+        connectionId: 'tenant-1',
+        state: 'reauth_required',
+      }),
+    ])
+    expect(JSON.stringify(listed)).not.toContain('sk_live_0123456789abcdefghij')
+    expect(await api('/api/reports?name=stripe-vs-db')).toMatchObject({
+      reports: [{ id: 'rep_1', driftRate: 0.25 }],
+    })
   })
 })

@@ -12,7 +12,9 @@ import {
   type Store,
 } from '../stores/index.js'
 import { eventsOf, type WebhookSchemeName } from '../webhooks/index.js'
+import { storeReports } from '../reconcile/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import type { RateLimitGauge } from './rate-limits.js'
 
 export interface AdminOptions {
   token: string
@@ -20,6 +22,8 @@ export interface AdminOptions {
   store: Store
   jobs: Jobs
   redactor: Redactor
+  /** The limits the gateway calls through, with their use now. */
+  rateLimits?: () => Promise<RateLimitGauge[]>
 }
 
 // Digests have one length, so the comparison takes the same time whatever the guess.
@@ -71,6 +75,9 @@ const bulkBody = z.strictObject({
   perSecond: z.number().positive().optional(),
   renewIdempotencyKey: z.boolean().default(false),
 })
+
+const connectionQuery = z.strictObject({ limit })
+const reportQuery = z.strictObject({ name: z.string().min(1).optional(), limit })
 
 const replayBody = z
   .strictObject({ renewIdempotencyKey: z.boolean().default(false), payload: z.unknown() })
@@ -278,6 +285,42 @@ export function adminRoutes(options: AdminOptions) {
     app.post('/dead-letters/discard', async (request) => {
       const { body, filter } = bulk(request)
       return jobs.deadLetters.discardMany(filter, { dryRun: body.dryRun })
+    })
+
+    // Token health only: the sealed tokens themselves never leave the store.
+    app.get('/connections', async (request) => {
+      const { limit: take } = parse(connectionQuery, request.query)
+      const found = await store.tokens.list({ limit: take })
+      return {
+        connections: found.map((c) => ({
+          provider: c.provider,
+          connectionId: c.connectionId,
+          state: c.state,
+          expiresAt: c.expiresAt,
+          refreshedAt: c.refreshedAt,
+          lastError: redactor.redactValue(c.lastError),
+          generation: c.generation,
+          updatedAt: c.updatedAt,
+        })),
+      }
+    })
+
+    app.get('/rate-limits', async () => ({ rateLimits: (await options.rateLimits?.()) ?? [] }))
+
+    app.get('/reports', async (request) => {
+      const query = parse(reportQuery, request.query)
+      return {
+        reports: await storeReports(store).list({
+          ...(query.name !== undefined && { name: query.name }),
+          limit: query.limit,
+        }),
+      }
+    })
+
+    app.get('/reports/:id', async (request, reply) => {
+      const report = await storeReports(store).get((request.params as { id: string }).id)
+      if (!report) return reply.code(404).send({ error: 'not_found', message: 'no such report' })
+      return redactor.redactValue(report)
     })
     return Promise.resolve()
   }

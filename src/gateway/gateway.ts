@@ -14,12 +14,12 @@ import {
   type WebhookSourceOptions,
 } from '../webhooks/index.js'
 import { adminRoutes, eventTypeReader } from './admin.js'
-import type { RateLimitGauge } from './dashboard/fragments.js'
 import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js'
 import type { GatewayConfig } from './config-schema.js'
 import { createForwarder, valueAt } from './forward.js'
 import { loggerOptions, type LogOptions } from './logger.js'
 import { proxyRoutes } from './proxy.js'
+import { rateLimitGauges } from './rate-limits.js'
 import { loadTracer, traceGateway } from './tracing.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
@@ -97,16 +97,6 @@ async function redisLimits(
       await redis.quit().catch(() => redis.disconnect())
     },
   }
-}
-
-/** Each quota of each limiter, as its use now against its limit in force. */
-async function gauges(limiters: ReadonlyMap<string, Limiter>): Promise<RateLimitGauge[]> {
-  const all = await Promise.all(
-    [...limiters].map(async ([subject, limiter]) =>
-      Object.entries(await limiter.usage()).map(([quota, use]) => ({ subject, quota, ...use })),
-    ),
-  )
-  return all.flat()
 }
 
 /**
@@ -321,9 +311,17 @@ export async function createGateway(
   }
 
   if (adminToken) {
-    await app.register(adminRoutes({ token: adminToken, config, store, jobs, redactor }), {
-      prefix: '/api',
-    })
+    await app.register(
+      adminRoutes({
+        token: adminToken,
+        config,
+        store,
+        jobs,
+        redactor,
+        rateLimits: () => rateLimitGauges(limiters),
+      }),
+      { prefix: '/api' },
+    )
     const dashboard = dashboardRoutes({
       token: adminToken,
       store,
@@ -332,7 +330,7 @@ export async function createGateway(
       clock,
       redactor,
       typeOf: eventTypeReader(config),
-      rateLimits: () => gauges(limiters),
+      rateLimits: () => rateLimitGauges(limiters),
       ...options.dashboard,
     })
     await app.register(dashboard.plugin, { prefix: '/ui' })

@@ -1,5 +1,6 @@
 import type { ReportSummary } from '../../reconcile/index.js'
 import type { ConnectionRecord, InboxListing, JobCounts, JobRecord } from '../../stores/index.js'
+import type { RateLimitGauge } from '../rate-limits.js'
 import { html, type Safe } from './html.js'
 import { time } from './layout.js'
 
@@ -7,15 +8,6 @@ import { time } from './layout.js'
 export interface EventRow {
   event: InboxListing
   type: string
-}
-
-export interface RateLimitGauge {
-  /** What is limited: a provider, or a webhook destination. */
-  subject: string
-  /** The window or quota within it (`per-second`, `concurrent`…). */
-  quota: string
-  used: number
-  limit: number
 }
 
 const badge = (text: string, kind: string): Safe => html`<span class="badge ${kind}">${text}</span>`

@@ -6,6 +6,7 @@ import { storeReports } from '../../reconcile/index.js'
 import type { InboxListing, Store } from '../../stores/index.js'
 import type { Clock } from '../../time/index.js'
 import { hasAdminToken } from '../admin.js'
+import type { RateLimitGauge } from '../rate-limits.js'
 import { asset } from './assets.js'
 import {
   cards,
@@ -14,7 +15,6 @@ import {
   eventsTable,
   rateLimitGauges,
   reportsTable,
-  type RateLimitGauge,
 } from './fragments.js'
 import { html, type Safe } from './html.js'
 import { loginPage, page } from './layout.js'
