@@ -200,4 +200,50 @@ describe('reconciling Stripe subscriptions with a local table', () => {
     expect(report.alerts).toMatchObject([{ threshold: 'missing', delivered: false }])
     expect(report.alerts[0]!.error).toMatch(/POST http:\/\/127\.0\.0\.1:1\/hooks/)
   })
+  it('runs incrementally on Stripe: a created window since the watermark, looking up what looks missing', async () => {
+    const reconcile = createReconcile({ clock })
+    reconcile.define('incremental', {
+      fields: ['status', 'customer'],
+      incremental: { overlapMs: 1_000, settleMs: 0 },
+      left: {
+        source: stripeListSource({ client, resource: 'subscriptions', clock, settleMs: 0 }),
+        watermark: { from: 'created', epoch: 's' },
+      },
+      right: {
+        source: sqliteSource({ db, query: 'SELECT * FROM subscriptions', key: 'id' }),
+        watermark: 'created_at',
+      },
+    })
+    const full = await reconcile.run('incremental')
+    expect(full.mode).toBe('full')
+    await clock.advance(60_000)
+    const customer = (await client.post<{ id: string }>('/v1/customers', { form: {} })).body
+    const added: Sub[] = []
+    for (let i = 0; i < 2; i++) {
+      const sub = await client.post<Sub>('/v1/subscriptions', {
+        form: { customer: customer.id, items: [{ price: 'price_1' }] },
+      })
+      added.push(sub.body)
+    }
+    // Only the first reached the table.
+    db.prepare('INSERT INTO subscriptions VALUES (?, ?, ?, ?)').run(
+      added[0]!.id,
+      customer.id,
+      'active',
+      new Date(added[0]!.created * 1_000).toISOString(),
+    )
+    await clock.advance(1_000)
+    const calls = sim.stats().routes['GET /v1/subscriptions']?.requests ?? 0
+    const report = await reconcile.run('incremental')
+    expect(report).toMatchObject({
+      mode: 'incremental',
+      watermarkBefore: full.watermarkAfter,
+      unconfirmedMissing: 0,
+      // The two new ones, and the two last of the full run again (inside the 1 s overlap).
+      counts: { left: 4, right: 3, matched: 3, missingInRight: 1, missingInLeft: 0, mismatched: 0 },
+      samples: { missingInRight: [added[1]!.id] },
+    })
+    // One page: the created window left every older subscription out.
+    expect((sim.stats().routes['GET /v1/subscriptions']?.requests ?? 0) - calls).toBe(1)
+  })
 })
