@@ -149,7 +149,7 @@ interface Server {
 
 /** Starts the server of `mode` on `db` in a child process. */
 async function startServer(
-  mode: 'seamline' | 'express',
+  mode: 'seamline' | 'gateway' | 'express',
   db: 'sqlite' | 'postgres',
   target: string,
 ): Promise<Server> {
@@ -253,13 +253,13 @@ const metrics = [
 ] as const
 
 const how = (db: string, store: string, baseline: string) =>
-  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
+  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. \`seamline gateway\`: the whole gateway (\`createGateway\`: Fastify, the same inbox on the same kind of store, logs at \`warn\`) with its worker running, forwarding every event, signed with Standard Webhooks headers, to a destination in the gateway's process that answers 200 at once: ingress and delivery share the process and the database during the measurement. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
 
 function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
   let dir = ''
   const schemas: string[] = []
-  const servers: Partial<Record<'seamline' | 'express', Server>> = {}
-  const target = async (subject: 'seamline' | 'express') => {
+  const servers: Partial<Record<'seamline' | 'gateway' | 'express', Server>> = {}
+  const target = async (subject: 'seamline' | 'gateway' | 'express') => {
     if (db === 'sqlite') return join(dir, `${subject}.sqlite`)
     const schema = `bench_webhooks_${tag}_${subject}`
     await admin!.query(`CREATE SCHEMA ${schema}`)
@@ -292,6 +292,7 @@ function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
       if (db === 'sqlite') dir = mkdtempSync(join(tmpdir(), 'seamline-bench-webhooks-'))
       else admin = new pg.Pool({ connectionString: pgUrl, max: 2 })
       servers.seamline = await startServer('seamline', db, await target('seamline'))
+      servers.gateway = await startServer('gateway', db, await target('gateway'))
       servers.express = await startServer('express', db, await target('express'))
     },
     teardown: async () => {
@@ -314,6 +315,7 @@ function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
     },
     subjects: {
       seamline: (ops) => run(servers.seamline!, ops),
+      'seamline gateway': (ops) => run(servers.gateway!, ops),
       'Express + stripe SDK + INSERT': (ops) => run(servers.express!, ops),
     },
   }

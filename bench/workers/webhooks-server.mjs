@@ -1,23 +1,45 @@
 // The server side of the webhook inbox benchmark, in a process of its own so the load generator
 // does not share its event loop. Prints one JSON line `{"port":N}` once it listens; when its
 // stdin ends it prints `{"stored":N}` (the events in its table), closes and exits.
-//   node webhooks-server.mjs seamline|express sqlite|postgres PATH_OR_URL SECRET
+//   node webhooks-server.mjs seamline|gateway|express sqlite|postgres PATH_OR_URL SECRET
 //
 // seamline: node:http + `nodeHandler` + `createWebhookInbox` on `sqliteStore` (synchronous=FULL)
 //   or `postgresStore`; the jobs are enqueued with each event, the worker is not started.
+// gateway: the whole gateway (`createGateway`, Fastify, logs at warn) on the same store, its
+//   worker running and forwarding each event, signed, to a destination in this process.
 // express: express.raw + stripe.webhooks.constructEvent + one INSERT … ON CONFLICT DO NOTHING per
 //   request (better-sqlite3 in WAL mode with synchronous=FULL, or a `pg` pool of 10).
 import { createServer } from 'node:http'
 
 const [mode, db, target, secret] = process.argv.slice(2)
 if (!mode || !db || !target || !secret) {
-  console.error('usage: webhooks-server.mjs seamline|express sqlite|postgres PATH_OR_URL SECRET')
+  console.error(
+    'usage: webhooks-server.mjs seamline|gateway|express sqlite|postgres PATH_OR_URL SECRET',
+  )
   process.exit(2)
 }
 
 let listener
 let stored
 let close
+let port
+
+/** The number of stored events, read from the inbox table of `db` at `target`. */
+async function inboxCount() {
+  if (db === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3')
+    const reader = new Database(target, { readonly: true })
+    const { n } = reader.prepare('SELECT count(*) AS n FROM seamline_inbox').get()
+    reader.close()
+    return n
+  }
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: target })
+  await client.connect()
+  const { rows } = await client.query('SELECT count(*)::int AS n FROM seamline_inbox')
+  await client.end()
+  return rows[0].n
+}
 
 if (mode === 'seamline') {
   const { createJobs, postgresStore, sqliteStore } = await import('../../dist/jobs/index.js')
@@ -35,25 +57,46 @@ if (mode === 'seamline') {
   // Defined so the jobs have a handler; the worker is never started in this benchmark.
   inbox.on('stripe', () => undefined)
   listener = nodeHandler(inbox, 'stripe')
-  if (db === 'sqlite') {
-    const { default: Database } = await import('better-sqlite3')
-    stored = () => {
-      const reader = new Database(target, { readonly: true })
-      const { n } = reader.prepare('SELECT count(*) AS n FROM seamline_inbox').get()
-      reader.close()
-      return n
-    }
-  } else {
-    const { default: pg } = await import('pg')
-    stored = async () => {
-      const client = new pg.Client({ connectionString: target })
-      await client.connect()
-      const { rows } = await client.query('SELECT count(*)::int AS n FROM seamline_inbox')
-      await client.end()
-      return rows[0].n
-    }
-  }
+  stored = inboxCount
   close = () => store.close()
+} else if (mode === 'gateway') {
+  const { createGateway, parseConfig } = await import('../../dist/gateway/index.js')
+  const destination = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.end('{}'))
+  })
+  await new Promise((resolve) => destination.listen(0, '127.0.0.1', resolve))
+  const gateway = await createGateway(
+    parseConfig({
+      store: target,
+      logLevel: 'warn',
+      webhooks: {
+        sources: {
+          stripe: {
+            provider: 'stripe',
+            secrets: ['BENCH_STRIPE_SECRET'],
+            destination: {
+              url: `http://127.0.0.1:${destination.address().port}/hooks`,
+              secret: 'BENCH_DESTINATION_SECRET',
+            },
+          },
+        },
+      },
+    }),
+    {
+      env: {
+        BENCH_STRIPE_SECRET: secret,
+        BENCH_DESTINATION_SECRET: `whsec_${Buffer.from('bench-destination-key').toString('base64')}`,
+      },
+    },
+  )
+  port = Number(new URL(await gateway.start(0, '127.0.0.1')).port)
+  stored = inboxCount
+  close = async () => {
+    await gateway.stop()
+    destination.closeAllConnections()
+    await new Promise((resolve) => destination.close(resolve))
+  }
 } else if (mode === 'express') {
   const { default: express } = await import('express')
   const { default: Stripe } = await import('stripe')
@@ -110,15 +153,20 @@ if (mode === 'seamline') {
   process.exit(2)
 }
 
-const server = createServer(listener)
-server.keepAliveTimeout = 60_000
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`)
+const server = listener && createServer(listener)
+if (server) {
+  server.keepAliveTimeout = 60_000
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  port = server.address().port
+}
+process.stdout.write(`${JSON.stringify({ port })}\n`)
 
 process.stdin.resume()
 process.stdin.on('end', async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  if (server) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
   const n = await stored()
   process.stdout.write(`${JSON.stringify({ stored: n })}\n`)
   await close()
