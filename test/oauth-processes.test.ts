@@ -80,7 +80,8 @@ function start(env: Record<string, string>): {
     else result = JSON.parse(line) as WorkerResult
   })
   const done = new Promise<Run>((resolve) =>
-    child.on('exit', (_code, signal) => resolve({ ...(result ? { result } : {}), signal })),
+    // 'close', not 'exit': stdout may still hold the result line when the process exits.
+    child.on('close', (_code, signal) => resolve({ ...(result ? { result } : {}), signal })),
   )
   return { ready, go: () => child.stdin.write('go\n'), done }
 }
@@ -137,115 +138,123 @@ function describeDialect(dialect: string, storeUrl: () => string): void {
 const sqliteFile = useTempSqliteFile('oauth.sqlite')
 describeDialect('SQLite (one shared file)', () => sqliteFile)
 
+const crashFile = useTempSqliteFile('oauth-crash.sqlite')
+
 describe.skipIf(!pgUrl)('', () => {
   const schema = usePostgresSchema()
   describeDialect('PostgreSQL', () => schema.url)
+  describeCrashes('PostgreSQL', () => schema.url)
 })
 
-describe('kill -9 around a refresh', () => {
-  const file = useTempSqliteFile('oauth-crash.sqlite')
-  const alerts: { connectionId: string; to: string }[] = []
-  let server: Server
-  let alertUrl = ''
-  let store: Store
-  const sims = new Map<RefreshTokenPolicy, Simulator>()
+function describeCrashes(dialect: string, storeUrl: () => string): void {
+  describe(`kill -9 around a refresh on ${dialect}`, () => {
+    const alerts: { connectionId: string; to: string }[] = []
+    let server: Server
+    let alertUrl = ''
+    let store: Store
+    const sims = new Map<RefreshTokenPolicy, Simulator>()
 
-  beforeAll(async () => {
-    store = await openStore(file)
-    server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      req.on('end', () => {
-        alerts.push(JSON.parse(body) as { connectionId: string; to: string })
-        res.end()
+    beforeAll(async () => {
+      store = await openStore(storeUrl())
+      server = createServer((req, res) => {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => {
+          alerts.push(JSON.parse(body) as { connectionId: string; to: string })
+          res.end()
+        })
       })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      alertUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/alerts`
+      for (const policy of ['rotating-grace', 'rotating'] as const) {
+        sims.set(
+          policy,
+          await createSimulator({ profile: 'generic', oauth: { refreshTokens: policy } }),
+        )
+      }
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    alertUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/alerts`
-    for (const policy of ['rotating-grace', 'rotating'] as const) {
-      sims.set(
-        policy,
-        await createSimulator({ profile: 'generic', oauth: { refreshTokens: policy } }),
-      )
-    }
-  })
-  afterAll(async () => {
-    for (const sim of sims.values()) await sim.close()
-    await new Promise((resolve) => server?.close(resolve))
-    await store?.close()
-  })
+    afterAll(async () => {
+      for (const sim of sims.values()) await sim.close()
+      await new Promise((resolve) => server?.close(resolve))
+      await store?.close()
+    })
 
-  const run = (sim: Simulator, connectionId: string, crash = '') =>
-    start({
-      STORE_URL: file,
-      TOKEN_URL: `${sim.url}/oauth/token`,
-      CLIENT_ID: sim.credentials.clientId!,
-      CLIENT_SECRET: sim.credentials.clientSecret!,
-      KEYS: keys,
-      CONNECTION: connectionId,
-      ALERT_URL: alertUrl,
-      // Short, so the next process waits briefly for the dead one's lease; the token request's
-      // limit stays far above a loopback round trip on a busy machine.
-      LEASE_MS: '4000',
-      TIMEOUT_MS: '2000',
-      CRASH: crash,
-    }).done
+    const run = (sim: Simulator, connectionId: string, crash = '') =>
+      start({
+        STORE_URL: storeUrl(),
+        TOKEN_URL: `${sim.url}/oauth/token`,
+        CLIENT_ID: sim.credentials.clientId!,
+        CLIENT_SECRET: sim.credentials.clientSecret!,
+        KEYS: keys,
+        CONNECTION: connectionId,
+        ALERT_URL: alertUrl,
+        // Short, so the next process waits briefly for the dead one's lease; the token request's
+        // limit stays far above a loopback round trip on a busy machine.
+        LEASE_MS: '4000',
+        TIMEOUT_MS: '2000',
+        CRASH: crash,
+      }).done
 
-  const points = ['before-call', 'after-response', 'before-commit', 'after-commit'] as const
+    const points = ['before-call', 'after-response', 'before-commit', 'after-commit'] as const
 
-  it.each(points)(
-    'rotating with grace: killed %s, the next process gets a working token',
-    async (point) => {
-      const sim = sims.get('rotating-grace')!
-      const connectionId = `grace-${point}`
-      await connectExpired(store, sim, connectionId)
-      const crashed = await run(sim, connectionId, point)
-      expect(crashed.signal).toBe('SIGKILL')
-      const next = await run(sim, connectionId)
-      expect(next.result?.errors).toEqual([])
-      expect(await apiStatus(sim, next.result!.tokens[0]!)).toBe(200)
-      expect((await store.tokens.get({ provider: 'sim', connectionId }))?.state).toBe('healthy')
-      // And the grant lives on: the token stored is refreshed again without trouble.
-      const refreshes = sim.stats().refreshes
-      const again = createTokenManager({ store, sealer, providers: { sim: providerOf(sim) } })
-      expect(await apiStatus(sim, await again.refresh({ provider: 'sim', connectionId }))).toBe(200)
-      expect(sim.stats().refreshes).toBe(refreshes + 1)
-      expect(alerts.filter((a) => a.connectionId === connectionId)).toEqual([])
-    },
-  )
-
-  it.each(points)(
-    'strict single use: killed %s, the connection recovers or ends reauth_required with one alert',
-    async (point) => {
-      const sim = sims.get('rotating')!
-      const connectionId = `strict-${point}`
-      await connectExpired(store, sim, connectionId)
-      const crashed = await run(sim, connectionId, point)
-      expect(crashed.signal).toBe('SIGKILL')
-      const next = await run(sim, connectionId)
-      const ref = { provider: 'sim', connectionId }
-      // The refresh token was spent only if the provider answered before the crash.
-      const spent = point === 'after-response' || point === 'before-commit'
-      if (!spent) {
+    it.each(points)(
+      'rotating with grace: killed %s, the next process gets a working token',
+      async (point) => {
+        const sim = sims.get('rotating-grace')!
+        const connectionId = `grace-${point}`
+        await connectExpired(store, sim, connectionId)
+        const crashed = await run(sim, connectionId, point)
+        expect(crashed.signal).toBe('SIGKILL')
+        const next = await run(sim, connectionId)
         expect(next.result?.errors).toEqual([])
         expect(await apiStatus(sim, next.result!.tokens[0]!)).toBe(200)
-        expect((await store.tokens.get(ref))?.state).toBe('healthy')
+        expect((await store.tokens.get({ provider: 'sim', connectionId }))?.state).toBe('healthy')
+        // And the grant lives on: the token stored is refreshed again without trouble.
+        const refreshes = sim.stats().refreshes
+        const again = createTokenManager({ store, sealer, providers: { sim: providerOf(sim) } })
+        expect(await apiStatus(sim, await again.refresh({ provider: 'sim', connectionId }))).toBe(
+          200,
+        )
+        expect(sim.stats().refreshes).toBe(refreshes + 1)
         expect(alerts.filter((a) => a.connectionId === connectionId)).toEqual([])
-        return
-      }
-      expect(next.result?.errors).toEqual(['SEAM_ERR_OAUTH_REAUTH_REQUIRED'])
-      expect((await store.tokens.get(ref))?.state).toBe('reauth_required')
-      // Never a silent loop: later processes fail fast, without token calls or more alerts.
-      const refreshes = sim.stats().refreshes
-      for (let i = 0; i < 2; i++) {
-        expect((await run(sim, connectionId)).result?.errors).toEqual([
-          'SEAM_ERR_OAUTH_REAUTH_REQUIRED',
+      },
+    )
+
+    it.each(points)(
+      'strict single use: killed %s, the connection recovers or ends reauth_required with one alert',
+      async (point) => {
+        const sim = sims.get('rotating')!
+        const connectionId = `strict-${point}`
+        await connectExpired(store, sim, connectionId)
+        const crashed = await run(sim, connectionId, point)
+        expect(crashed.signal).toBe('SIGKILL')
+        const next = await run(sim, connectionId)
+        const ref = { provider: 'sim', connectionId }
+        // The refresh token was spent only if the provider answered before the crash.
+        const spent = point === 'after-response' || point === 'before-commit'
+        if (!spent) {
+          expect(next.result?.errors).toEqual([])
+          expect(await apiStatus(sim, next.result!.tokens[0]!)).toBe(200)
+          expect((await store.tokens.get(ref))?.state).toBe('healthy')
+          expect(alerts.filter((a) => a.connectionId === connectionId)).toEqual([])
+          return
+        }
+        expect(next.result?.errors).toEqual(['SEAM_ERR_OAUTH_REAUTH_REQUIRED'])
+        expect((await store.tokens.get(ref))?.state).toBe('reauth_required')
+        // Never a silent loop: later processes fail fast, without token calls or more alerts.
+        const refreshes = sim.stats().refreshes
+        for (let i = 0; i < 2; i++) {
+          expect((await run(sim, connectionId)).result?.errors).toEqual([
+            'SEAM_ERR_OAUTH_REAUTH_REQUIRED',
+          ])
+        }
+        expect(sim.stats().refreshes).toBe(refreshes)
+        expect(alerts.filter((a) => a.connectionId === connectionId)).toEqual([
+          expect.objectContaining({ from: 'healthy', to: 'reauth_required' }),
         ])
-      }
-      expect(sim.stats().refreshes).toBe(refreshes)
-      expect(alerts.filter((a) => a.connectionId === connectionId)).toEqual([
-        expect.objectContaining({ from: 'healthy', to: 'reauth_required' }),
-      ])
-    },
-  )
-})
+      },
+    )
+  })
+}
+
+describeCrashes('SQLite', () => crashFile)
