@@ -141,6 +141,59 @@ describe('forwarding limits', () => {
   })
 })
 
+describe('ordering', () => {
+  it('forwards events with the same ordering key one at a time, in the order they arrived', async () => {
+    let inFlight = 0
+    let most = 0
+    const order: string[] = []
+    const url = await listen((request, response) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      order.push(String(request.headers['x-seamline-event-id']))
+      request.resume()
+      // Held a moment, so deliveries that were not ordered would overlap here.
+      setTimeout(() => {
+        inFlight--
+        response.writeHead(200).end()
+      }, 30)
+    })
+    const config = parseConfig({
+      store,
+      webhooks: {
+        sources: {
+          ordered: {
+            provider: 'stripe',
+            secrets: ['STRIPE_WHSEC'],
+            orderingKey: 'data.object.customer',
+            destination: { url, secret: 'DEST_WHSEC' },
+          },
+        },
+      },
+    })
+    const gateway = await createGateway(config, {
+      env,
+      log: { enabled: false },
+      worker: { pollMs: 50 },
+    })
+    stops.push(() => gateway.stop())
+    // Every event of the helper names customer cus_1: one ordering key.
+    const ids = ['evt_o1', 'evt_o2', 'evt_o3', 'evt_o4']
+    for (const id of ids) {
+      const delivery = stripeDelivery(id)
+      const answer = await gateway.app.inject({
+        method: 'POST',
+        url: '/webhooks/ordered',
+        headers: delivery.headers,
+        payload: delivery.body,
+      })
+      expect(answer.statusCode).toBe(200)
+    }
+    await until(() => order.length === ids.length, 'every event delivered')
+    expect(order).toEqual(ids)
+    expect(most).toBe(1)
+  })
+})
+
 describe('readiness', () => {
   it('answers /readyz with 503 once the store stops answering, while /healthz stays up', async () => {
     const own = sqliteStore({ path: readyPath })
