@@ -237,10 +237,8 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
         (await gateway.app.inject({ url, headers: { authorization: `Bearer ${adminToken}` } }))
           .body,
       ) as Record<string, unknown>
-    expect(await api('/api/rate-limits')).toEqual({
-      rateLimits: [
-        { subject: 'destination stripe', quota: 'second', used: expect.any(Number), limit: 50 },
-      ],
+    expect(await api('/api/rate-limits')).toMatchObject({
+      rateLimits: [{ subject: 'destination stripe', quota: 'second', limit: 50 }],
     })
     const listed = ((await api('/api/connections')) as { connections: object[] }).connections
     expect(listed).toEqual([
