@@ -16,5 +16,6 @@ describe('lint', () => {
       '5:@typescript-eslint/no-floating-promises',
       '9:@typescript-eslint/no-misused-promises',
     ])
-  })
+    // Type-aware rules build the whole project's program first: slow on a busy machine.
+  }, 120_000)
 })

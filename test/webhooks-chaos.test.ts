@@ -71,8 +71,14 @@ describe('kill -9 of the receiving process while a provider delivers', () => {
     })()
     let done = false
     void sending.finally(() => (done = true))
+    const stored = app.prepare("SELECT count(*) AS n FROM seamline_inbox WHERE source = 'stripe'")
+    const storedNow = () => (stored.get() as { n: number }).n
     while (!done) {
-      await sleep(200 + Math.random() * 300)
+      // Each receiver lives until it has stored a few more events, then a little longer: kills
+      // land while deliveries are in flight, however slow the machine is to start a receiver.
+      const before = storedNow()
+      while (!done && storedNow() < before + 10) await sleep(20)
+      await sleep(Math.random() * 300)
       if (done) break
       current.kill('SIGKILL')
       kills++
@@ -86,7 +92,6 @@ describe('kill -9 of the receiving process while a provider delivers', () => {
         if (Date.now() > deadline) throw new Error('acknowledged events were not all processed')
         await sleep(100)
       }
-      const stored = app.prepare("SELECT count(*) AS n FROM seamline_inbox WHERE source = 'stripe'")
       const effects = app.prepare(
         'SELECT count(*) AS n, count(DISTINCT event_id) AS distinctIds FROM webhook_effects',
       )
