@@ -117,4 +117,21 @@ describe('egress proxy', () => {
       'POST /v1/customers',
     ])
   })
+
+  it('counts attempts by status, retries, quota waits and the breaker state in /metrics', async () => {
+    // One 503, then answers: the proxy retries it.
+    sim.setFaults([{ route: 'GET /v1/charges', sequence: [{ kind: 'status', status: 503 }] }])
+    // Past the test-mode quota (25/s): some calls wait for room.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => gateway.app.inject({ url: '/proxy/stripe/v1/charges' })),
+    )
+    sim.setFaults([])
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200))
+    const text = (await gateway.app.inject({ url: '/metrics' })).body
+    const value = (line: string) => Number(new RegExp(`^${line} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(value('seamline_upstream_attempts_total\\{provider="stripe",status="503"\\}')).toBe(1)
+    expect(value('seamline_upstream_retries_total\\{provider="stripe"\\}')).toBe(1)
+    expect(value('seamline_rate_limit_waits_total\\{subject="stripe"\\}')).toBeGreaterThan(0)
+    expect(value('seamline_circuit_state\\{provider="stripe"\\}')).toBe(0)
+  })
 })

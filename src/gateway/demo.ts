@@ -28,7 +28,10 @@ export interface Demo {
 
 const newWhsec = (): string => `whsec_${randomBytes(24).toString('base64')}`
 
-/** A stand-in for the app: verifies each forwarded request, and fails every third event once. */
+/**
+ * A stand-in for the app: verifies each forwarded request, fails every third event once (the
+ * gateway retries it), and answers 410 Gone to every seventh (a dead letter at once).
+ */
 async function startDemoApp(secret: string, onLine: (line: string) => void) {
   const verifier = webhookScheme('standard-webhooks')
   const seen = new Map<string, number>()
@@ -47,13 +50,18 @@ async function startDemoApp(secret: string, onLine: (line: string) => void) {
       }
       const count = (seen.get(id) ?? 0) + 1
       seen.set(id, count)
-      // Every third event fails once, so the gateway's retries show.
-      const fail = count === 1 && seen.size % 3 === 0
+      const gone = seen.size % 7 === 0
+      const fail = !gone && count === 1 && seen.size % 3 === 0
       const type = String(request.headers['x-seamline-event-type'] ?? '')
-      onLine(
-        `demo app: ${id} (${type}) signature verified, delivery ${count}: ${fail ? 'answering 503, the gateway will retry' : 'answering 200'}`,
-      )
-      response.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' }).end('{}')
+      const answer = gone
+        ? 'answering 410 Gone: a dead letter on the dashboard, to replay'
+        : fail
+          ? 'answering 503, the gateway will retry'
+          : 'answering 200'
+      onLine(`demo app: ${id} (${type}) signature verified, delivery ${count}: ${answer}`)
+      response
+        .writeHead(gone ? 410 : fail ? 503 : 200, { 'content-type': 'application/json' })
+        .end('{}')
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -77,7 +85,19 @@ const eventTypes = ['charge.succeeded', 'customer.subscription.updated', 'invoic
  */
 export async function startDemo(config: GatewayConfig, options: DemoOptions = {}): Promise<Demo> {
   const onLine = options.onAppLine ?? ((line: string) => console.log(line))
-  const simulator = await createSimulator({ profile: 'stripe', seed: Date.now() % 1_000_000 })
+  // One call in ten fails (503 or 429): the proxy's retries and waits show.
+  const simulator = await createSimulator({
+    profile: 'stripe',
+    seed: Date.now() % 1_000_000,
+    faults: [
+      { route: 'GET /v1/*', probability: 0.05, fault: { kind: 'status', status: 503 } },
+      {
+        route: 'GET /v1/*',
+        probability: 0.05,
+        fault: { kind: 'rate-limit', retryAfterSeconds: 1 },
+      },
+    ],
+  })
   const destinationSecret = newWhsec()
   const app = await startDemoApp(destinationSecret, onLine)
   const env: Record<string, string> = {}
@@ -101,8 +121,15 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
       env[variable] = key === 'apiKey' ? (simulator.credentials.apiKey ?? 'demo') : 'demo'
     }
   }
+  // The simulator stands in for Stripe's API too, behind the proxy.
+  const providers = Object.fromEntries(
+    Object.entries(config.providers).map(([name, provider]) => [
+      name,
+      name === 'stripe' ? { ...provider, baseUrl: simulator.url } : provider,
+    ]),
+  )
   const gateway = await createGateway(
-    { ...config, webhooks: { ...config.webhooks, sources } },
+    { ...config, providers, webhooks: { ...config.webhooks, sources } },
     {
       env,
       generateAdminToken: true,
@@ -140,6 +167,20 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     timer = setInterval(send, options.everyMs ?? 5_000)
   }
 
+  // The app also calls Stripe through the proxy, in bursts past the test-mode limit: the
+  // gateway queues what the quota cannot take now and retries what the provider refuses.
+  let calling: NodeJS.Timeout | undefined
+  if (Object.hasOwn(providers, 'stripe')) {
+    const burst = () => {
+      for (let i = 0; i < 40; i++) {
+        void fetch(`${url}/proxy/stripe/v1/customers?limit=1`)
+          .then((answer) => answer.body?.cancel())
+          .catch(() => undefined)
+      }
+    }
+    calling = setInterval(burst, (options.everyMs ?? 5_000) * 2)
+  }
+
   return {
     gateway,
     url,
@@ -147,6 +188,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     appUrl: app.url,
     async stop() {
       clearInterval(timer)
+      clearInterval(calling)
       // Deliveries in flight end against the stopped gateway; the sender is not awaited, since
       // its retry schedule could outlast the stop.
       void sending

@@ -23,6 +23,8 @@ import { rateLimitGauges } from './rate-limits.js'
 import { loadTracer, traceGateway } from './tracing.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
+const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const
+
 export interface GatewayOptions {
   /** Where `secrets` and the other variable names of the configuration are read. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>
@@ -191,8 +193,16 @@ export async function createGateway(
     ...(config.webhooks.retentionMs !== undefined && { retentionMs: config.webhooks.retentionMs }),
   })
 
-  // Every limiter the gateway calls through (providers, destinations), for the dashboard.
+  // Every limiter the gateway calls through (providers, destinations), for the dashboard, and
+  // its waits counted.
   const limiters = new Map<string, Limiter>()
+  const watchLimiter = (subject: string, limiter: Limiter): void => {
+    limiters.set(subject, limiter)
+    limiter.events.on('limit:wait', ({ waitMs }) => {
+      metrics.rateLimitWaits.inc({ subject })
+      metrics.rateLimitWaitSeconds.inc({ subject }, waitMs / 1_000)
+    })
+  }
   const app = Fastify({
     logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
     forceCloseConnections: true,
@@ -206,7 +216,7 @@ export async function createGateway(
         destination: source.destination,
         secret: destinationSecret,
         clock,
-        onLimiter: (limiter) => limiters.set(`destination ${name}`, limiter),
+        onLimiter: (limiter) => watchLimiter(`destination ${name}`, limiter),
         ...(redis && { limitStore: redis.store }),
         onAttempt: (attempt) => {
           metrics.deliveryAttempts.inc({
@@ -304,7 +314,20 @@ export async function createGateway(
         clock,
         redactor,
         ...(redis && { limitStore: redis.store }),
-        onLimiter: (provider, limiter) => limiters.set(provider, limiter),
+        onClient: (provider, client, breaker) => {
+          if (client.limiter) watchLimiter(provider, client.limiter)
+          client.events.on('http:attempt', ({ status }) =>
+            metrics.upstreamAttempts.inc({
+              provider,
+              status: status === undefined ? 'none' : String(status),
+            }),
+          )
+          client.events.on('http:retry', () => metrics.upstreamRetries.inc({ provider }))
+          metrics.circuitState.set({ provider }, 0)
+          breaker.events.on('circuit:state', ({ to }) =>
+            metrics.circuitState.set({ provider }, circuitValue[to]),
+          )
+        },
       }),
       { prefix: '/proxy' },
     )

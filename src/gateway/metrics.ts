@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { storeReports } from '../reconcile/index.js'
 import type { Store } from '../stores/index.js'
 import type { Clock } from '../time/index.js'
 
@@ -12,6 +13,11 @@ export interface GatewayMetrics {
   readonly deliveries: Counter<'source' | 'outcome'>
   readonly deliveryAttempts: Counter<'source' | 'status'>
   readonly deliveryRetries: Counter<'source'>
+  readonly upstreamAttempts: Counter<'provider' | 'status'>
+  readonly upstreamRetries: Counter<'provider'>
+  readonly rateLimitWaits: Counter<'subject'>
+  readonly rateLimitWaitSeconds: Counter<'subject'>
+  readonly circuitState: Gauge<'provider'>
 }
 
 /**
@@ -37,6 +43,30 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
       this.set({ state: 'ready' }, counts.ready)
       this.set({ state: 'scheduled' }, counts.scheduled)
       this.set({ state: 'running' }, counts.running)
+    },
+  })
+  new Gauge({
+    name: 'seamline_queue_lag_seconds',
+    help: 'How long the oldest job due now has waited to start (0 when none is due).',
+    registers: [registry],
+    async collect() {
+      const { oldestReadyAt } = await store.jobs.counts(null, clock.now())
+      this.set(oldestReadyAt === null ? 0 : Math.max(0, clock.now() - oldestReadyAt) / 1_000)
+    },
+  })
+  new Gauge({
+    name: 'seamline_reconcile_drift_ratio',
+    help: "Each reconciliation's drift rate at its latest run (findings over keys seen).",
+    labelNames: ['name'],
+    registers: [registry],
+    async collect() {
+      const latest = new Map<string, number>()
+      // Newest first: the first report of each name is its latest.
+      for (const report of await storeReports(store).list({ limit: 500 })) {
+        if (!latest.has(report.name)) latest.set(report.name, report.driftRate)
+      }
+      this.reset()
+      for (const [name, drift] of latest) this.set({ name }, drift)
     },
   })
   new Gauge({
@@ -85,5 +115,31 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
       'Delivery attempts that failed and were scheduled again.',
       ['source'],
     ),
+    upstreamAttempts: counter(
+      'seamline_upstream_attempts_total',
+      "Proxied call attempts to providers, by the provider's status (`none` without an answer; 429s included).",
+      ['provider', 'status'],
+    ),
+    upstreamRetries: counter(
+      'seamline_upstream_retries_total',
+      'Proxied call attempts that failed and were retried.',
+      ['provider'],
+    ),
+    rateLimitWaits: counter(
+      'seamline_rate_limit_waits_total',
+      "Calls that waited for a quota's room, by provider or destination.",
+      ['subject'],
+    ),
+    rateLimitWaitSeconds: counter(
+      'seamline_rate_limit_wait_seconds_total',
+      "Time calls were told to wait for a quota's room, by provider or destination.",
+      ['subject'],
+    ),
+    circuitState: new Gauge({
+      name: 'seamline_circuit_state',
+      help: "Each provider's circuit breaker: 0 closed, 1 half-open, 2 open.",
+      labelNames: ['provider'],
+      registers: [registry],
+    }),
   }
 }

@@ -8,11 +8,10 @@ import {
   createLimiter,
   HttpStatusError,
   type Client,
-  type Limiter,
   type ProviderPreset,
   type QuotaStoreFactory,
 } from '../http/index.js'
-import { circuitBreaker } from '../policies/index.js'
+import { circuitBreaker, type CircuitBreaker } from '../policies/index.js'
 import { getProvider, providers } from '../providers/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
@@ -28,8 +27,8 @@ export interface ProxyOptions {
   limitStore?: QuotaStoreFactory
   /** Largest request body passed on. Default 10 MiB. */
   maxBodyBytes?: number
-  /** Told each provider's limiter (the dashboard shows its use). */
-  onLimiter?(provider: string, limiter: Limiter): void
+  /** Told each provider's client and circuit breaker, for metrics and the dashboard. */
+  onClient?(provider: string, client: Client, breaker: CircuitBreaker): void
 }
 
 // Hop-by-hop headers, and what the gateway itself decides (host, credentials, length, keys).
@@ -101,6 +100,7 @@ export function proxyRoutes(options: ProxyOptions) {
   for (const [name, entry] of Object.entries(config.providers)) {
     const preset = presetOf(name, entry)
     const credential = credentials[name]
+    const breaker = circuitBreaker({ name, consecutiveFailures: 5, clock })
     const client = createClient({
       ...(preset && { provider: preset }),
       ...(entry.baseUrl !== undefined && { baseUrl: entry.baseUrl }),
@@ -120,12 +120,12 @@ export function proxyRoutes(options: ProxyOptions) {
         }),
       }),
       ...(!entry.limits && options.limitStore && { limits: { store: options.limitStore } }),
-      policies: [circuitBreaker({ name, consecutiveFailures: 5, clock })],
+      policies: [breaker],
     })
     const baseUrl = entry.baseUrl ?? preset?.environments[preset.defaultEnvironment]?.baseUrl
     if (baseUrl === undefined || baseUrl.includes('{')) continue
     clients.set(name, { client, base: new URL(baseUrl) })
-    if (client.limiter) options.onLimiter?.(name, client.limiter)
+    options.onClient?.(name, client, breaker)
   }
 
   const refuse = (reply: FastifyReply, status: number, error: string, message: string) =>
