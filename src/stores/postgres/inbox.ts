@@ -33,6 +33,16 @@ const eventKey = (source: string, eventId: string): string => `${source}\u0000${
 const base64 = (body: Uint8Array): string =>
   Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
 
+/** An event as the insert statements read it from JSON (bodies base64-encoded). */
+const rowRecord = (e: InboxEvent, i: number) => ({
+  i,
+  source: e.source,
+  event_id: e.eventId,
+  received_at: e.receivedAt,
+  headers: e.headers,
+  body: base64(e.body),
+})
+
 /** The first event of each (source, event id): a batch naming one twice stores its first copy. */
 function firstOfEach(events: readonly InboxEvent[]): InboxEvent[] {
   const seen = new Set<string>()
@@ -60,12 +70,7 @@ async function receiveAtOnce(
 ): Promise<InboxOutcome[]> {
   const firsts = firstOfEach(events)
   const records = firsts.map((e, i) => ({
-    i,
-    source: e.source,
-    event_id: e.eventId,
-    received_at: e.receivedAt,
-    headers: e.headers,
-    body: base64(e.body),
+    ...rowRecord(e, i),
     job: e.job
       ? insertRecord({ job: e.job, idempotencyKey: e.job.idempotencyKey ?? newKey() }, i)
       : null,
@@ -110,15 +115,7 @@ async function receiveOn(
       if (results[i]?.outcome === 'inserted') inserted.add(e)
     })
   }
-  const records = firsts.map((e, i) => ({
-    i,
-    source: e.source,
-    event_id: e.eventId,
-    received_at: e.receivedAt,
-    headers: e.headers,
-    body: base64(e.body),
-    job_id: jobIds.get(e) ?? null,
-  }))
+  const records = firsts.map((e, i) => ({ ...rowRecord(e, i), job_id: jobIds.get(e) ?? null }))
   const inboxRows = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
   const isNew = new Set(
     inboxRows.map((row) => eventKey(row.source as string, row.event_id as string)),
