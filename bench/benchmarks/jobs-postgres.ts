@@ -90,10 +90,14 @@ async function phases(ops: number, enqueue: () => Promise<void>, process: () => 
   }
 }
 
-async function seamline(ops: number) {
+async function seamline(ops: number, keepCompletedMs?: number) {
   const db = await freshSchema('seamline')
   const store = await postgresStore({ url: db.url, maxConnections: connections })
-  const jobs = createJobs({ store, worker: { concurrency } })
+  const jobs = createJobs({
+    store,
+    worker: { concurrency },
+    ...(keepCompletedMs !== undefined && { keepCompletedMs }),
+  })
   const handled = counter(ops, 300_000)
   jobs.define(name, () => handled.add())
   try {
@@ -268,7 +272,7 @@ async function bullmq(ops: number, on: 'postgres' | 'redis') {
 const throughput: Benchmark = {
   name: 'Durable jobs: PostgreSQL throughput',
   what: 'Jobs per second through one process on one PostgreSQL database, with a no-op handler: enqueued in batches, then processed until every job is finished. End to end covers both phases; each phase is also given apart.',
-  how: `Each run in a fresh schema of its own (dropped afterwards), migrations applied before the clock starts. The jobs are inserted in batches of ${chunk.toLocaleString('en-US')} with each library's batch API, each batch awaited before the next; then the worker starts, and the run ends when the handler ran for every job and the library reports none left unfinished (polled every 2 ms). Every worker runs ${concurrency} jobs at once on a pool of ${connections} connections (the producers of graphile-worker and BullMQ have pools of their own). Seamline: \`postgresStore\` and \`createJobs\`, \`enqueueMany\` per batch. \`pg-boss\` 10: \`insert\` per batch; \`work\` with \`batchSize\` ${pgBossBatch} and its shortest polling interval (${pgBossPollSeconds} s): a worker waits out the interval after each batch unless it was notified. \`graphile-worker\` 0.17: \`addJobs\` per batch, \`run\` with concurrency ${concurrency}, as configured by default; the batched row adds its documented batching (\`localQueue.size\` ${concurrency + 1}, \`completeJobBatchDelay\` 0). \`bullmq\` 6.7 on its PostgreSQL backend (\`createPostgresBackend\`): \`addBulk\` per batch, a \`Worker\` with concurrency ${concurrency}. \`bullmq (Redis)\` is the same on the local Redis, as a reference.`,
+  how: `Each run in a fresh schema of its own (dropped afterwards), migrations applied before the clock starts. The jobs are inserted in batches of ${chunk.toLocaleString('en-US')} with each library's batch API, each batch awaited before the next; then the worker starts, and the run ends when the handler ran for every job and the library reports none left unfinished (polled every 2 ms). Every worker runs ${concurrency} jobs at once on a pool of ${connections} connections (the producers of graphile-worker and BullMQ have pools of their own). Seamline: \`postgresStore\` and \`createJobs\`, \`enqueueMany\` per batch; completed jobs are kept (for 24 h by default), while the \`completed jobs deleted\` row sets \`keepCompletedMs: 0\`, as graphile-worker does by design (it deletes a job when it completes). \`pg-boss\` 10: \`insert\` per batch; \`work\` with \`batchSize\` ${pgBossBatch} and its shortest polling interval (${pgBossPollSeconds} s): a worker waits out the interval after each batch unless it was notified. \`graphile-worker\` 0.17: \`addJobs\` per batch, \`run\` with concurrency ${concurrency}, as configured by default; the batched row adds its documented batching (\`localQueue.size\` ${concurrency + 1}, \`completeJobBatchDelay\` 0). \`bullmq\` 6.7 on its PostgreSQL backend (\`createPostgresBackend\`): \`addBulk\` per batch, a \`Worker\` with concurrency ${concurrency}. \`bullmq (Redis)\` is the same on the local Redis, as a reference.`,
   durability:
     'PostgreSQL 15 with its defaults (`fsync` and `synchronous_commit` on) for every subject but the reference; Redis as run here, without AOF or snapshots',
   ops: 10_000,
@@ -290,7 +294,8 @@ const throughput: Benchmark = {
     await admin?.end()
   },
   subjects: {
-    seamline,
+    seamline: (ops) => seamline(ops),
+    'seamline (completed jobs deleted)': (ops) => seamline(ops, 0),
     'pg-boss': pgBoss,
     'graphile-worker': (ops) => graphileWorker(ops, false),
     'graphile-worker (batched)': (ops) => graphileWorker(ops, true),
