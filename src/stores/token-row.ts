@@ -1,4 +1,10 @@
-import type { ConnectionError, ConnectionRecord, ConnectionState } from './token-types.js'
+import type {
+  ConnectionError,
+  ConnectionRecord,
+  ConnectionRef,
+  ConnectionState,
+  ConnectionWrite,
+} from './token-types.js'
 
 // SQLite returns JSON columns as text, PostgreSQL's jsonb as values: both read the same here.
 const json = (value: unknown): unknown =>
@@ -23,3 +29,22 @@ export function connectionFromRow(row: Record<string, unknown>): ConnectionRecor
     updatedAt: Number(row.updated_at),
   }
 }
+
+/** A connection's key, as both dialects' statements name it. */
+export const connectionKey = (ref: ConnectionRef) => ({
+  provider: ref.provider,
+  connectionId: ref.connectionId,
+})
+
+/** A write's parameters, as both dialects' statements name them (JSON columns as text). */
+export const connectionParams = (ref: ConnectionRef, write: ConnectionWrite, now: number) => ({
+  ...connectionKey(ref),
+  state: write.state,
+  accessToken: write.accessToken,
+  refreshToken: write.refreshToken,
+  expiresAt: write.expiresAt,
+  refreshedAt: write.refreshedAt,
+  lastError: write.lastError === null ? null : JSON.stringify(write.lastError),
+  metadata: JSON.stringify(write.metadata),
+  now,
+})

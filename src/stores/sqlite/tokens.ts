@@ -1,5 +1,5 @@
-import type { ConnectionRef, ConnectionWrite, TokenStore } from '../token-types.js'
-import { connectionFromRow } from '../token-row.js'
+import type { TokenStore } from '../token-types.js'
+import { connectionFromRow, connectionKey, connectionParams } from '../token-row.js'
 import { readQueries } from '../sql-files.js'
 import { lazyStatements, type SqliteDatabase } from './connection.js'
 
@@ -14,32 +14,19 @@ const sql = readQueries(new URL('./tokens.sql', import.meta.url), [
 type Write = <T>(work: () => T) => Promise<T>
 type Row = Record<string, unknown>
 
-const values = (ref: ConnectionRef, write: ConnectionWrite, now: number) => ({
-  provider: ref.provider,
-  connectionId: ref.connectionId,
-  state: write.state,
-  accessToken: write.accessToken,
-  refreshToken: write.refreshToken,
-  expiresAt: write.expiresAt,
-  refreshedAt: write.refreshedAt,
-  lastError: write.lastError === null ? null : JSON.stringify(write.lastError),
-  metadata: JSON.stringify(write.metadata),
-  now,
-})
-
 export function sqliteTokenStore(db: SqliteDatabase, write: Write): TokenStore {
   const s = lazyStatements(db, sql)
-  const key = (ref: ConnectionRef) => ({ provider: ref.provider, connectionId: ref.connectionId })
   return {
     get(ref) {
-      const row = s.tokenGet.get(key(ref)) as Row | undefined
+      const row = s.tokenGet.get(connectionKey(ref)) as Row | undefined
       return Promise.resolve(row && connectionFromRow(row))
     },
     put: (ref, change, now) =>
-      write(() => connectionFromRow(s.tokenPut.get(values(ref, change, now)) as Row)),
+      write(() => connectionFromRow(s.tokenPut.get(connectionParams(ref, change, now)) as Row)),
     swap: (ref, generation, change, now) =>
       write(() => {
-        const row = s.tokenSwap.get({ ...values(ref, change, now), generation }) as Row | undefined
+        const row = s.tokenSwap.get({ ...connectionParams(ref, change, now), generation }) as
+          Row | undefined
         return row ? connectionFromRow(row) : null
       }),
     list({ after, limit }) {
@@ -50,6 +37,6 @@ export function sqliteTokenStore(db: SqliteDatabase, write: Write): TokenStore {
       }) as Row[]
       return Promise.resolve(rows.map(connectionFromRow))
     },
-    delete: (ref) => write(() => s.tokenDelete.run(key(ref)).changes === 1),
+    delete: (ref) => write(() => s.tokenDelete.run(connectionKey(ref)).changes === 1),
   }
 }
