@@ -18,7 +18,7 @@ import {
 } from './fragments.js'
 import { html, type Safe } from './html.js'
 import { loginPage, page } from './layout.js'
-import { createSeries } from './series.js'
+import { createSeries, metricTotal } from './series.js'
 import { hasSession, sessionClearCookie, sessionSetCookie, sessionValue } from './session.js'
 
 export interface DashboardOptions {
@@ -68,11 +68,7 @@ export function dashboardRoutes(options: DashboardOptions) {
     ...(options.sampleMs !== undefined && { sampleMs: options.sampleMs }),
   })
 
-  const counterTotal = async (name: string): Promise<number> => {
-    const metric = registry.getSingleMetric(name)
-    if (!metric) return 0
-    return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0)
-  }
+  const counterTotal = async (name: string) => (await metricTotal(registry, name)) ?? 0
   const cardsNow = async () =>
     cards(
       await store.jobs.counts(null, clock.now()),

@@ -4,12 +4,11 @@ import type { Clock } from '../../time/index.js'
 
 type Labels = Record<string, string | number>
 
-/** One plotted line: a counter's rate (summed over the labels `where` accepts), or a gauge. */
+/** One plotted line: a counter's rate, summed over the labels `where` accepts. */
 export interface SeriesSpec {
   key: string
   label: string
   metric: string
-  kind: 'rate' | 'level'
   where?: (labels: Labels) => boolean
 }
 
@@ -18,53 +17,60 @@ const failed = (labels: Labels): boolean => {
   return status === 'none' || Number(status) >= 300
 }
 
+/** A metric's value summed over the labels `where` accepts; undefined when it does not exist. */
+export async function metricTotal(
+  registry: Registry,
+  name: string,
+  where?: (labels: Labels) => boolean,
+): Promise<number | undefined> {
+  const metric = registry.getSingleMetric(name)
+  if (!metric) return undefined
+  const { values } = await metric.get()
+  return values
+    .filter((v) => !where || where(v.labels as Labels))
+    .reduce((sum, v) => sum + v.value, 0)
+}
+
 /** What the overview plots; a metric this gateway does not have is simply left out. */
 export const overviewSeries: readonly SeriesSpec[] = [
-  { key: 'received', label: 'events/s', metric: 'seamline_webhooks_received_total', kind: 'rate' },
+  { key: 'received', label: 'events/s', metric: 'seamline_webhooks_received_total' },
   {
     key: 'duplicates',
     label: 'duplicates/s',
     metric: 'seamline_webhooks_duplicate_total',
-    kind: 'rate',
   },
   {
     key: 'rejected',
     label: 'rejected/s',
     metric: 'seamline_webhook_verification_failures_total',
-    kind: 'rate',
   },
   {
     key: 'errors',
     label: 'failed deliveries/s',
     metric: 'seamline_delivery_attempts_total',
-    kind: 'rate',
     where: failed,
   },
   {
     key: 'throttled',
     label: 'destination 429s/s',
     metric: 'seamline_delivery_attempts_total',
-    kind: 'rate',
     where: (labels) => String(labels.status) === '429',
   },
   {
     key: 'upstream-retries',
     label: 'provider call retries/s',
     metric: 'seamline_upstream_retries_total',
-    kind: 'rate',
   },
   {
     key: 'upstream429',
     label: 'provider 429s/s',
     metric: 'seamline_upstream_attempts_total',
-    kind: 'rate',
     where: (labels) => String(labels.status) === '429',
   },
   {
     key: 'waits',
     label: 'rate-limit wait s/s',
     metric: 'seamline_rate_limit_wait_seconds_total',
-    kind: 'rate',
   },
 ]
 
@@ -98,14 +104,7 @@ export function createSeries(options: {
   const last = new Map<string, number>()
   let lastAt: number | undefined
 
-  const total = async (spec: SeriesSpec): Promise<number | undefined> => {
-    const metric = registry.getSingleMetric(spec.metric)
-    if (!metric) return undefined
-    const { values: found } = await metric.get()
-    return found
-      .filter((v) => !spec.where || spec.where(v.labels as Labels))
-      .reduce((sum, v) => sum + v.value, 0)
-  }
+  const total = (spec: SeriesSpec) => metricTotal(registry, spec.metric, spec.where)
 
   const push = <T>(ring: T[], value: T): void => {
     ring.push(value)
