@@ -68,6 +68,18 @@ export interface IdempotencyKeyRef {
   key: string
 }
 
+/** One idempotency record as stored, for readers that answer from it without taking its key. */
+export interface IdempotencyRecord {
+  fingerprint: string
+  recoveryPoint: string
+  /** Until when its holder's lock runs; null once released or finished. */
+  lockedUntil: number | null
+  /** The stored answer, once finished. */
+  response: StoredResponse | null
+  createdAt: number
+  updatedAt: number
+}
+
 /**
  * Stripe-style idempotency records: one row per (scope, key) holding the request's
  * fingerprint, a lock, the last recovery point reached and, once finished, the response.
@@ -81,6 +93,8 @@ export interface IdempotencyStore {
   finish(ref: IdempotencyKeyRef, response: StoredResponse, now: number): Promise<boolean>
   /** Lets go of the key without finishing, so a retry may resume at once. */
   release(ref: IdempotencyKeyRef): Promise<void>
+  /** The record as it is now, without taking or changing it; undefined when there is none. */
+  get(ref: IdempotencyKeyRef): Promise<IdempotencyRecord | undefined>
   prune(before: number): Promise<number>
 }
 

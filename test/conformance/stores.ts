@@ -768,6 +768,36 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect(await store.idempotency.finish(ref, { status: 500, body: null }, 1_300)).toBe(false)
       })
 
+      it('reads a record as it is, without taking its key', async () => {
+        const ref = { scope: 'seamline:proxy-operations', key: randomUUID() }
+        expect(await store.idempotency.get(ref)).toBeUndefined()
+        await store.idempotency.begin({ ...ref, fingerprint: 'fp', now: 5, lockMs: 1_000 })
+        await store.idempotency.advance(ref, 'job:42', 7)
+        expect(await store.idempotency.get(ref)).toEqual({
+          fingerprint: 'fp',
+          recoveryPoint: 'job:42',
+          lockedUntil: 1_005,
+          response: null,
+          createdAt: 5,
+          updatedAt: 7,
+        })
+        // Reading took nothing: the key is still held.
+        expect(
+          await store.idempotency.begin({ ...ref, fingerprint: 'fp', now: 10, lockMs: 1_000 }),
+        ).toEqual({ kind: 'in_progress' })
+        const body = { status: 'succeeded', result: { body: 'caf\u00e9', headers: { a: '1' } } }
+        expect(await store.idempotency.finish(ref, { status: 201, body }, 20)).toBe(true)
+        expect(await store.idempotency.get(ref)).toEqual({
+          fingerprint: 'fp',
+          recoveryPoint: 'finished',
+          lockedUntil: null,
+          response: { status: 201, body },
+          createdAt: 5,
+          updatedAt: 20,
+        })
+        expect(await store.idempotency.get({ ...ref, scope: 'elsewhere' })).toBeUndefined()
+      })
+
       it('lets a released key be taken again at once', async () => {
         const ref = { scope: 'acct_1', key: randomUUID() }
         await store.idempotency.begin({ ...ref, fingerprint: 'fp', now: 0, lockMs: 60_000 })

@@ -1,5 +1,11 @@
 import type pg from 'pg'
-import type { IdempotencyBegin, IdempotencyStore, Lease, LeaseStore } from '../other-types.js'
+import type {
+  IdempotencyBegin,
+  IdempotencyRecord,
+  IdempotencyStore,
+  Lease,
+  LeaseStore,
+} from '../other-types.js'
 import { changes, readStatements, rows } from './statements.js'
 
 const s = readStatements(
@@ -50,9 +56,25 @@ export function postgresIdempotency(pool: pg.Pool): IdempotencyStore {
     async release({ scope, key }) {
       await changes(pool, s.idempotencyRelease, { scope, key })
     },
+    async get({ scope, key }) {
+      const [row] = await rows(pool, s.idempotencyGet, { scope, key })
+      return row && idempotencyRecord(row)
+    },
     prune: (before) => changes(pool, s.idempotencyPrune, { before }),
   }
 }
+
+const idempotencyRecord = (row: Record<string, unknown>): IdempotencyRecord => ({
+  fingerprint: row.fingerprint as string,
+  recoveryPoint: row.recovery_point as string,
+  lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+  response:
+    row.response_status === null
+      ? null
+      : { status: Number(row.response_status), body: row.response_body },
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+})
 
 /** Why a stored record was not taken, or undefined when it could be now. */
 function refusal(

@@ -1,6 +1,7 @@
 import type { NewJob } from '../job-types.js'
 import type { JobState } from '../job-types.js'
 import type {
+  IdempotencyRecord,
   IdempotencyStore,
   InboxListing,
   InboxRecord,
@@ -40,6 +41,21 @@ const inboxRecord = (row: Record<string, unknown>): InboxRecord => ({
   headers: JSON.parse(row.headers as string) as Record<string, string>,
   body: new Uint8Array(row.body as Buffer),
   jobId: row.job_id === null ? null : (row.job_id as number).toString(),
+})
+
+const idempotencyRecord = (row: Record<string, unknown>): IdempotencyRecord => ({
+  fingerprint: row.fingerprint as string,
+  recoveryPoint: row.recovery_point as string,
+  lockedUntil: (row.locked_until as number | null) ?? null,
+  response:
+    row.response_status === null
+      ? null
+      : {
+          status: row.response_status as number,
+          body: JSON.parse(row.response_body as string) as unknown,
+        },
+  createdAt: row.created_at as number,
+  updatedAt: row.updated_at as number,
 })
 
 export function sqliteOtherStores(
@@ -134,6 +150,10 @@ export function sqliteOtherStores(
       write(() => {
         s.idempotencyRelease.run({ scope, key })
       }),
+    get({ scope, key }) {
+      const row = s.idempotencyGet.get({ scope, key }) as Record<string, unknown> | undefined
+      return Promise.resolve(row && idempotencyRecord(row))
+    },
     prune: (before) => write(() => s.idempotencyPrune.run({ before }).changes),
   }
 
