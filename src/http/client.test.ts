@@ -44,6 +44,45 @@ describe('createClient with a scripted transport', () => {
     expect(seen).toEqual(['Bearer old', 'Bearer new'])
   })
 
+  it("takes a call's own credential and 401 handler over the client's", async () => {
+    const seen: string[] = []
+    const transport: Transport = async (request) => {
+      seen.push(request.headers.authorization ?? '')
+      return request.headers.authorization === 'Bearer stale' ? reply(401, '') : reply(200, '')
+    }
+    const client = createClient({
+      baseUrl: 'https://api.example.com',
+      transport,
+      credential: 'client-wide',
+    })
+    let token = 'stale'
+    const refreshedFor: string[] = []
+    const answer = await client.get('/x', {
+      credential: () => Promise.resolve(token),
+      onUnauthorized: (used) => {
+        refreshedFor.push(used)
+        token = 'fresh'
+        return true
+      },
+    })
+    expect(answer.status).toBe(200)
+    expect(seen).toEqual(['Bearer stale', 'Bearer fresh'])
+    expect(refreshedFor).toEqual(['stale'])
+    await client.get('/y')
+    expect(seen.at(-1)).toBe('Bearer client-wide')
+  })
+
+  it("surfaces a credential function's own error, sending nothing and retrying nothing", async () => {
+    let sent = 0
+    const transport: Transport = async () => (sent++, reply(200, ''))
+    const client = createClient({ baseUrl: 'https://api.example.com', transport })
+    const refused = new Error('connection needs authorizing')
+    await expect(client.get('/x', { credential: () => Promise.reject(refused) })).rejects.toBe(
+      refused,
+    )
+    expect(sent).toBe(0)
+  })
+
   it('streams a successful body without reading it', async () => {
     const transport: Transport = async () => reply(200, 'chunked body')
     const client = createClient({ baseUrl: 'https://api.example.com', transport })

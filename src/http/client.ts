@@ -119,6 +119,12 @@ export interface CallOptions {
   stream?: boolean
   /** Units per quota this call costs (OpenAI tokens, Shopify points); default 1 of each. */
   cost?: Readonly<Record<string, number>>
+  /**
+   * This call's credential and 401 handler, in place of the client's: one client (one quota,
+   * one breaker) serving many OAuth connections, e.g. `{ ...tokens.clientAuth(ref) }`.
+   */
+  credential?: ClientOptions['credential']
+  onUnauthorized?: ClientOptions['onUnauthorized']
 }
 
 export interface HttpResponse<T = unknown> {
@@ -236,6 +242,13 @@ const withLowerCased = (
   return to
 }
 
+/** The credential function threw: the call was never sent, and is not retried. */
+class CredentialFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('the credential could not be obtained')
+  }
+}
+
 function invalid(target: string, reason: string): SeamlineError {
   return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
     operation: 'createClient',
@@ -266,7 +279,6 @@ export function createClient(options: ClientOptions) {
   const keyedMethods = new Set(preset?.idempotencyMethods ?? ['POST'])
   const rules = preset?.rules ? [...preset.rules, ...defaultRules] : defaultRules
   const scheme = options.auth ?? preset?.auth ?? { kind: 'bearer' }
-  const credential = options.credential
   const limiter =
     options.limiter === false
       ? undefined
@@ -325,6 +337,8 @@ export function createClient(options: ClientOptions) {
     // An absolute URL is parsed as it is; a path is appended to the base (cheaper than resolving).
     const relative = !absolute.test(path)
     const url = relative ? new URL(root.href + path.replace(/^\/+/, '')) : new URL(path)
+    const credential = call.credential ?? options.credential
+    const onUnauthorized = call.onUnauthorized ?? options.onUnauthorized
     if (call.query)
       for (const [k, v] of new URLSearchParams(encodeForm(call.query)))
         url.searchParams.append(k, v)
@@ -408,8 +422,12 @@ export function createClient(options: ClientOptions) {
             const value = options.authorization()
             request.headers.authorization = typeof value === 'string' ? value : await value
           } else if (credential !== undefined) {
-            const given = typeof credential === 'string' ? credential : credential()
-            sent = typeof given === 'string' ? given : await given
+            try {
+              const given = typeof credential === 'string' ? credential : credential()
+              sent = typeof given === 'string' ? given : await given
+            } catch (error) {
+              throw new CredentialFailure(error)
+            }
             const auth = authorize(scheme, sent)
             if ('header' in auth) request.headers[auth.header[0]] = auth.header[1]
             else (request.url = new URL(url)).searchParams.set(...auth.query)
@@ -420,14 +438,9 @@ export function createClient(options: ClientOptions) {
           ? await inner.execute((s) => send(s, request), call.signal)
           : await send(call.signal, request)
         // A rejected token is refreshed once per call and the attempt sent once more.
-        if (
-          answer.status === 401 &&
-          options.onUnauthorized &&
-          sent !== undefined &&
-          !reauthorized
-        ) {
+        if (answer.status === 401 && onUnauthorized && sent !== undefined && !reauthorized) {
           reauthorized = true
-          if (await options.onUnauthorized(sent)) {
+          if (await onUnauthorized(sent)) {
             await sign()
             answer = inner
               ? await inner.execute((s) => send(s, request), call.signal)
@@ -549,6 +562,8 @@ export function createClient(options: ClientOptions) {
         })
       }
       const last = error instanceof RetriesExhaustedError ? error.cause : error
+      // No credential to send (an OAuth connection to authorize again): its own error says why.
+      if (last instanceof CredentialFailure) throw last.error
       // A policy refused the call before it was sent: say so, naming the call.
       if (last instanceof CircuitOpenError)
         throw new CircuitOpenError(last.retryAfterMs, {
@@ -590,6 +605,8 @@ export function createClient(options: ClientOptions) {
 
   return {
     name,
+    /** Where every path is appended: the given base URL, else the preset's, placeholders filled. */
+    baseUrl,
     events: events as Events<HttpEvents>,
     /** The limiter every attempt waits on (the preset's, unless one was given), if any. */
     limiter,
