@@ -61,5 +61,7 @@ export interface TokenStore {
   ): Promise<ConnectionRecord | null>
   /** Connections in (provider, connection id) order, after `after` when given. */
   list(options: { after?: ConnectionRef; limit: number }): Promise<ConnectionRecord[]>
+  /** How many connections each provider has in each state (for health gauges). */
+  countByState(): Promise<{ provider: string; state: ConnectionState; count: number }[]>
   delete(ref: ConnectionRef): Promise<boolean>
 }

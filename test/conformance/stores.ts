@@ -910,6 +910,18 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect(await store.tokens.delete({ provider, connectionId: 'b' })).toBe(false)
         expect(await mine()).toEqual(['a', 'c'])
       })
+
+      it('counts connections by provider and state', async () => {
+        const provider = `p-${randomUUID()}`
+        await store.tokens.put({ provider, connectionId: 'a' }, write(), 0)
+        await store.tokens.put({ provider, connectionId: 'b' }, write(), 0)
+        await store.tokens.put({ provider, connectionId: 'c' }, write({ state: 'degraded' }), 0)
+        const mine = (await store.tokens.countByState()).filter((c) => c.provider === provider)
+        expect(mine).toEqual([
+          { provider, state: 'degraded', count: 1 },
+          { provider, state: 'healthy', count: 2 },
+        ])
+      })
     })
 
     describe('reconciliation reports', () => {

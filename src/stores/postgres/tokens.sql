@@ -34,6 +34,10 @@ SELECT * FROM seamline_connections
  ORDER BY provider, connection_id
  LIMIT :limit::integer
 
+-- name: tokenCounts
+SELECT provider, state, count(*)::integer AS count FROM seamline_connections
+ GROUP BY provider, state ORDER BY provider, state
+
 -- name: tokenDelete
 DELETE FROM seamline_connections
  WHERE provider = :provider::text AND connection_id = :connectionId::text

@@ -5,7 +5,7 @@ import { changes, readStatements, rows } from './statements.js'
 
 const s = readStatements(
   new URL('./tokens.sql', import.meta.url),
-  ['tokenGet', 'tokenPut', 'tokenSwap', 'tokenList', 'tokenDelete'],
+  ['tokenGet', 'tokenPut', 'tokenSwap', 'tokenList', 'tokenCounts', 'tokenDelete'],
   'seamline_tokens',
 )
 
@@ -34,6 +34,8 @@ export function postgresTokenStore(pool: pg.Pool): TokenStore {
       })
       return found.map(connectionFromRow)
     },
+    countByState: async () =>
+      (await rows(pool, s.tokenCounts, {})) as Awaited<ReturnType<TokenStore['countByState']>>,
     delete: async (ref) => (await changes(pool, s.tokenDelete, connectionKey(ref))) === 1,
   }
 }

@@ -30,5 +30,9 @@ SELECT * FROM seamline_connections
  ORDER BY provider, connection_id
  LIMIT :limit
 
+-- name: tokenCounts
+SELECT provider, state, count(*) AS count FROM seamline_connections
+ GROUP BY provider, state ORDER BY provider, state
+
 -- name: tokenDelete
 DELETE FROM seamline_connections WHERE provider = :provider AND connection_id = :connectionId

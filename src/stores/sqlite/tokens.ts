@@ -8,6 +8,7 @@ const sql = readQueries(new URL('./tokens.sql', import.meta.url), [
   'tokenPut',
   'tokenSwap',
   'tokenList',
+  'tokenCounts',
   'tokenDelete',
 ])
 
@@ -37,6 +38,8 @@ export function sqliteTokenStore(db: SqliteDatabase, write: Write): TokenStore {
       }) as Row[]
       return Promise.resolve(rows.map(connectionFromRow))
     },
+    countByState: () =>
+      Promise.resolve(s.tokenCounts.all() as Awaited<ReturnType<TokenStore['countByState']>>),
     delete: (ref) => write(() => s.tokenDelete.run(connectionKey(ref)).changes === 1),
   }
 }
