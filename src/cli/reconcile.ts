@@ -1,7 +1,12 @@
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
-import type { Reconcile, ReconcileReport, ReportSummary } from '../reconcile/index.js'
+import { isSeamlineError } from '../errors/index.js'
+import {
+  loadReconcileModule,
+  type Reconcile,
+  type ReconcileModule,
+  type ReconcileReport,
+  type ReportSummary,
+} from '../reconcile/index.js'
 import { runCommand } from './store-option.js'
 
 interface ModuleFlags {
@@ -24,26 +29,15 @@ async function withReconcile(file: string, work: (reconcile: Reconcile) => Promi
   }
 }
 
-async function loadReconcile(
-  file: string,
-): Promise<{ reconcile: Reconcile; close: (() => unknown) | undefined }> {
-  let loaded: { default?: unknown; close?: unknown }
+// The CLI's usage errors name the flag: `--module <file> cannot be imported (…)`.
+async function loadReconcile(file: string): Promise<ReconcileModule> {
   try {
-    loaded = (await import(pathToFileURL(resolve(file)).href)) as typeof loaded
+    return await loadReconcileModule(file)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new InvalidArgumentError(`--module ${file} cannot be imported (${reason})`)
-  }
-  const candidate = loaded.default as Partial<Reconcile> | undefined
-  if (typeof candidate?.run !== 'function' || typeof candidate.names !== 'function') {
+    if (!isSeamlineError(error)) throw error
     throw new InvalidArgumentError(
-      `--module ${file} must export default the object createReconcile() returned`,
+      `--module ${error.message.replace(/^load reconcilers module /, '')}`,
     )
-  }
-  const close = loaded.close
-  return {
-    reconcile: candidate as Reconcile,
-    close: typeof close === 'function' ? () => (close as () => unknown)() : undefined,
   }
 }
 

@@ -6,6 +6,7 @@ export {
   type ReconcileOptions,
 } from './reconcile.js'
 export type { ReconcileEvents, ReconcilerOptions, RunOptions } from './reconciler.js'
+export { loadReconcileModule, type ReconcileModule } from './module.js'
 export {
   defineSource,
   fromIterable,

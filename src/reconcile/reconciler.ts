@@ -74,6 +74,11 @@ export interface RunOptions {
   /** `dry-run` (the default) lists the repairs; `apply` enqueues them as durable jobs. */
   repair?: 'dry-run' | 'apply'
   onProgress?: (progress: { left: number; right: number }) => void
+  /**
+   * Where this run's report is saved, and the previous one read for the delta, in place of
+   * createReconcile's (the gateway keeps the reports of the runs it schedules in its store).
+   */
+  reports?: ReportStore
 }
 
 export interface RunContext {
@@ -107,6 +112,7 @@ export async function runReconciler(
   run: RunOptions = {},
 ): Promise<ReconcileReport> {
   const { clock } = context
+  const reports = run.reports ?? context.reports
   const startedAt = clock.now()
   const shared: Record<string, FieldSpec> = Array.isArray(options.fields)
     ? Object.fromEntries((options.fields as readonly string[]).map((f) => [f, f]))
@@ -130,7 +136,7 @@ export async function runReconciler(
     sampleLimit,
     options.repair ? (f) => repairs.consider(f) : undefined,
   )
-  const previous = await context.reports.latest(name)
+  const previous = await reports.latest(name)
 
   // Incremental: the window since the previous watermark, less the overlap.
   let window: { from?: number; to?: number } | undefined
@@ -246,7 +252,7 @@ export async function runReconciler(
     if (report.alerts.length > 0 && options.alerts.webhook)
       await deliverAlerts(report, report.alerts, options.alerts.webhook)
   }
-  await context.reports.save(report)
+  await reports.save(report)
   context.events.emit('reconcile:finished', { name, report })
   if (report.alerts.length > 0)
     context.events.emit('reconcile:alert', { name, report, alerts: report.alerts })
