@@ -1,5 +1,6 @@
 import type { CompiledSide } from './side.js'
 import type { Key, ReadOptions } from './source.js'
+import { workerEntryBatches, workerPlanFor } from './worker-entries.js'
 
 /** A batch of records reduced to what the engines compare: keys and canonical texts. */
 export interface EntryBatch {
@@ -12,6 +13,13 @@ export interface EntryOptions extends ReadOptions {
   onChangedAt?: (ms: number) => void
   /** Keys left out of the comparison (changed too recently on one side). */
   skip?: ReadonlySet<Key>
+  /**
+   * Read file sources in worker threads: `true` always, `false` never, unset for files large
+   * enough to gain from it.
+   */
+  workers?: boolean
+  /** Worker threads per side: 1 when both sides are read at once (merge), more when one at a time. */
+  threads?: number
 }
 
 /** Reduces records to entries; under a window, keeps those changed inside it (by the side's watermark field). */
@@ -42,11 +50,16 @@ export function toEntries<R>(
   return { keys, canons }
 }
 
-/** A side's entries, batch by batch. */
+/** A side's entries, batch by batch: from a worker thread for file sources, else read here. */
 export async function* entryBatches<R>(
   side: CompiledSide<R>,
   options: EntryOptions,
 ): AsyncGenerator<EntryBatch> {
+  const plan = await workerPlanFor(side, options)
+  if (plan) {
+    yield* workerEntryBatches(side, plan, options, options.threads ?? 1)
+    return
+  }
   const read: ReadOptions = {
     ...(options.signal && { signal: options.signal }),
     ...(options.window && { window: options.window }),

@@ -13,6 +13,17 @@ export interface FileSourceOptions {
   chunkBytes?: number
 }
 
+/** What a worker thread needs to read a JSON-lines source's chunks (see worker-entries.ts). */
+export interface FileRecipe {
+  path: string
+  chunkBytes: number
+}
+
+const recipes = new WeakMap<object, FileRecipe>()
+
+/** The recipe a JSON-lines source was made from; undefined for any other source. */
+export const fileRecipeOf = (source: object): FileRecipe | undefined => recipes.get(source)
+
 const sourceError = (path: string, reason: string, cause?: unknown) =>
   new SeamlineError('SEAM_ERR_RECONCILE_SOURCE', {
     operation: 'read',
@@ -20,6 +31,40 @@ const sourceError = (path: string, reason: string, cause?: unknown) =>
     reason,
     ...(cause !== undefined && { cause }),
   })
+
+/** Why a line of a JSON-lines file is not a record; the reader adds the line number. */
+export class JsonLineProblem extends Error {
+  override readonly name = 'JsonLineProblem'
+}
+
+/** One line's record, or undefined for a blank line; throws `JsonLineProblem` otherwise. */
+export function jsonLineRecord(text: string): SourceRecord | undefined {
+  // Blank lines are skipped; a line that starts with `{` cannot be blank.
+  if (text.charCodeAt(0) !== 123 && text.trim().length === 0) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new JsonLineProblem('that is not JSON', { cause: error })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new JsonLineProblem('that is not a JSON object')
+  return value as SourceRecord
+}
+
+/** The error for line `line` (1-based) of a JSON-lines file. */
+export const jsonLineError = (path: string, line: number, problem: JsonLineProblem) =>
+  sourceError(path, `has a line ${line} ${problem.message}`, problem.cause)
+
+/** A file that cannot be read, named by the system's error code. */
+export function unreadable(path: string, error: unknown): SeamlineError {
+  const code = (error as { code?: unknown }).code
+  return sourceError(
+    path,
+    `cannot be read (${typeof code === 'string' ? code : String(error)})`,
+    error,
+  )
+}
 
 async function* chunks(path: string, chunkBytes: number, signal?: AbortSignal) {
   try {
@@ -32,19 +77,14 @@ async function* chunks(path: string, chunkBytes: number, signal?: AbortSignal) {
     }
   } catch (error) {
     if (signal?.aborted) throw error
-    const code = (error as { code?: unknown }).code
-    throw sourceError(
-      path,
-      `cannot be read (${typeof code === 'string' ? code : String(error)})`,
-      error,
-    )
+    throw unreadable(path, error)
   }
 }
 
 /** A file of JSON objects, one per line (blank lines skipped), read in chunks. */
 export function jsonLinesSource(path: string, options: FileSourceOptions = {}): Source {
   const chunkBytes = options.chunkBytes ?? 1 << 20
-  return defineSource({
+  const source = defineSource({
     name: options.name ?? basename(path),
     ordered: options.ordered ?? false,
     async *batches({ signal }) {
@@ -52,17 +92,14 @@ export function jsonLinesSource(path: string, options: FileSourceOptions = {}): 
       let line = 0
       const parse = (text: string, records: SourceRecord[]) => {
         line++
-        // Blank lines are skipped; a line that starts with `{` cannot be blank.
-        if (text.charCodeAt(0) !== 123 && text.trim().length === 0) return
-        let value: unknown
+        let record: SourceRecord | undefined
         try {
-          value = JSON.parse(text)
+          record = jsonLineRecord(text)
         } catch (error) {
-          throw sourceError(path, `has a line ${line} that is not JSON`, error)
+          if (error instanceof JsonLineProblem) throw jsonLineError(path, line, error)
+          throw error
         }
-        if (value === null || typeof value !== 'object' || Array.isArray(value))
-          throw sourceError(path, `has a line ${line} that is not a JSON object`)
-        records.push(value as SourceRecord)
+        if (record) records.push(record)
       }
       for await (const chunk of chunks(path, chunkBytes, signal)) {
         const records: SourceRecord[] = []
@@ -82,6 +119,8 @@ export function jsonLinesSource(path: string, options: FileSourceOptions = {}): 
       }
     },
   })
+  recipes.set(source, { path, chunkBytes })
+  return source
 }
 
 export interface CsvSourceOptions extends FileSourceOptions {

@@ -119,6 +119,9 @@ export async function partitionDiff(
 ): Promise<void> {
   const budget = options.memoryBytes ?? 32 * 1024 * 1024
   const { reconciler, afterBatch } = options
+  // Reading threads do not pay here: spilling and diffing in this thread bound the engine, and
+  // the threads' heaps would come on top of the table's.
+  options = { ...options, workers: false }
   const where = (side: CompiledSide<SourceRecord>) => ({
     operation: `reconcile ${reconciler}`,
     target: `${side.label} source ${side.spec.source.name}`,

@@ -50,6 +50,12 @@ export interface ReconcilerOptions {
   /** The partition engine's memory budget (estimated table size) before it spills. Default 32 MiB. */
   memoryBytes?: number
   tempDir?: string
+  /**
+   * The merge engine: parse and canonicalize `jsonLinesSource` files in worker threads, one per
+   * side, while this thread diffs. `true` always, `false` never; unset, for files of 8 MiB or
+   * more. Only sides whose key and fields are paths go (a function cannot go to a thread).
+   */
+  workers?: boolean
   bisect?: { factor?: number; threshold?: number }
   /** Samples kept per kind of finding (counts stay exact). Default 100. */
   sampleLimit?: number
@@ -189,6 +195,7 @@ export async function runReconciler(
     ...(window && { window }),
     ...(options.incremental && { onChangedAt }),
     ...(unsettled.size > 0 && { skip: unsettled }),
+    ...(options.workers !== undefined && { workers: options.workers }),
   }
   let spilledPartitions = 0
   let bisection: BisectStats | undefined

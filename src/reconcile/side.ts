@@ -32,6 +32,16 @@ export interface CompiledSide<R = SourceRecord> {
   keyOf(record: R): Key
   canonOf(record: R, key: Key): string
   changedAt?: (record: R) => number | undefined
+  /** What the side was compiled from, so a worker thread can compile it again (when no part is a function). */
+  readonly recipe: SideRecipe
+}
+
+export interface SideRecipe {
+  label: 'left' | 'right'
+  spec: Omit<SideSpec, 'source'> & { source: { name: string } }
+  shared: Readonly<Record<string, FieldSpec>>
+  keyType: KeyType
+  reconciler: string
 }
 
 function getter(path: string): (record: SourceRecord) => unknown {
@@ -114,7 +124,15 @@ export function compileSide<R>(
     }
     return readers.length === 1 ? parts[0]! : parts.join(fieldSeparator)
   }
-  const compiled: CompiledSide<R> = { label, spec, fields: names, keyOf, canonOf }
+  const { source, ...rest } = spec as SideSpec
+  const recipe: SideRecipe = {
+    label,
+    spec: { ...rest, source: { name: source.name } },
+    shared,
+    keyType,
+    reconciler,
+  }
+  const compiled: CompiledSide<R> = { label, spec, fields: names, keyOf, canonOf, recipe }
   if (spec.watermark !== undefined) {
     const { from, epoch } =
       typeof spec.watermark === 'string'
