@@ -6,6 +6,11 @@ import { workerEntryBatches, workerPlanFor } from './worker-entries.js'
 export interface EntryBatch {
   keys: Key[]
   canons: string[]
+  /**
+   * Only when `firstLevelParts` asked for it, from a reading thread: the batch's entries as the
+   * lines of the first-level spill files (keys and canons are then empty).
+   */
+  parts?: { count: number; texts: string[] }
 }
 
 export interface EntryOptions extends ReadOptions {
@@ -20,6 +25,8 @@ export interface EntryOptions extends ReadOptions {
   workers?: boolean
   /** Worker threads per side: 1 when both sides are read at once (merge), more when one at a time. */
   threads?: number
+  /** The partition engine, once it spills: reading threads may send spill lines in place of entries. */
+  firstLevelParts?: () => boolean
 }
 
 /** Reduces records to entries; under a window, keeps those changed inside it (by the side's watermark field). */

@@ -7,6 +7,7 @@ import { entryBatches, type EntryOptions } from './entries.js'
 import type { Tally } from './findings.js'
 import type { CompiledSide } from './side.js'
 import type { Key, SourceRecord } from './source.js'
+import { decodeKey, fanout, partitionOf, spillLine } from './spill-lines.js'
 
 export interface PartitionOptions extends EntryOptions {
   reconciler: string
@@ -23,29 +24,11 @@ export interface PartitionOptions extends EntryOptions {
   onSpill?: (partitions: number) => void
 }
 
-const fanout = 16
 const maxLevel = 4
 // Canonical texts never hold a NUL (JSON escapes it), so it cannot be mistaken for one.
 const matched = '\u0000'
 const costOf = (key: Key, canon: string): number =>
   80 + (typeof key === 'string' ? key.length : 8) + canon.length
-
-function partitionOf(key: Key, level: number): number {
-  const text = typeof key === 'string' ? key : String(key)
-  let h = (2166136261 ^ Math.imul(level + 1, 0x9e3779b9)) >>> 0
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 16777619)
-  }
-  return (h >>> 0) % fanout
-}
-
-const encodeKey = (key: Key): string =>
-  typeof key === 'number' ? String(key) : JSON.stringify(key)
-const decodeKey = (text: string): Key => {
-  if (text.charCodeAt(0) !== 34) return Number(text)
-  return text.includes('\\') ? (JSON.parse(text) as string) : text.slice(1, -1)
-}
 
 /** Lines appended to a set of partition files, buffered so each write is large. */
 class Spill {
@@ -65,10 +48,21 @@ class Spill {
   }
 
   add(key: Key, canon: string): Promise<void> | undefined {
-    const p = partitionOf(key, this.level)
-    const line = `${encodeKey(key)}\t${canon}\n`
-    this.pending[p]!.push(line)
-    this.sizes[p]! += line.length
+    return this.addText(partitionOf(key, this.level), spillLine(key, canon))
+  }
+
+  /** Lines already made (by a reading thread), `texts[p]` for partition p: a chunk's worth, written at once. */
+  async addParts(texts: readonly string[]): Promise<void> {
+    for (let p = 0; p < fanout; p++) {
+      if (texts[p]!.length === 0) continue
+      this.pending[p]!.push(texts[p]!)
+      await this.write(p)
+    }
+  }
+
+  private addText(p: number, text: string): Promise<void> | undefined {
+    this.pending[p]!.push(text)
+    this.sizes[p]! += text.length
     return this.sizes[p]! > 1 << 18 ? this.write(p) : undefined
   }
 
@@ -119,9 +113,10 @@ export async function partitionDiff(
 ): Promise<void> {
   const budget = options.memoryBytes ?? 32 * 1024 * 1024
   const { reconciler, afterBatch } = options
-  // Reading threads do not pay here: spilling and diffing in this thread bound the engine, and
-  // the threads' heaps would come on top of the table's.
-  options = { ...options, workers: false }
+  let spilled: { dir: string; left: Spill } | undefined
+  // One side is read at a time, so a file side gets two reading threads; once the table has
+  // spilled they send spill lines, and this thread only appends them to the files.
+  options = { threads: 2, ...options, firstLevelParts: () => spilled !== undefined }
   const where = (side: CompiledSide<SourceRecord>) => ({
     operation: `reconcile ${reconciler}`,
     target: `${side.label} source ${side.spec.source.name}`,
@@ -152,10 +147,15 @@ export async function partitionDiff(
 
   let table = new Map<Key, string>()
   let bytes = 0
-  let spilled: { dir: string; left: Spill } | undefined
   const lefts = entryBatches(left, options)
   try {
-    for await (const { keys, canons } of lefts) {
+    for await (const { keys, canons, parts } of lefts) {
+      if (parts) {
+        tally.counts.left += parts.count
+        await spilled!.left.addParts(parts.texts)
+        await afterBatch?.()
+        continue
+      }
       tally.counts.left += keys.length
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!
@@ -193,7 +193,13 @@ export async function partitionDiff(
     }
     const rightSpill = new Spill(spilled.dir, 'right', 0)
     try {
-      for await (const { keys, canons } of entryBatches(right, options)) {
+      for await (const { keys, canons, parts } of entryBatches(right, options)) {
+        if (parts) {
+          tally.counts.right += parts.count
+          await rightSpill.addParts(parts.texts)
+          await afterBatch?.()
+          continue
+        }
         tally.counts.right += keys.length
         for (let i = 0; i < keys.length; i++) {
           const write = rightSpill.add(keys[i]!, canons[i]!)

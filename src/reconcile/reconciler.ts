@@ -51,9 +51,10 @@ export interface ReconcilerOptions {
   memoryBytes?: number
   tempDir?: string
   /**
-   * The merge engine: parse and canonicalize `jsonLinesSource` files in worker threads, one per
-   * side, while this thread diffs. `true` always, `false` never; unset, for files of 8 MiB or
-   * more. Only sides whose key and fields are paths go (a function cannot go to a thread).
+   * Parse and canonicalize `jsonLinesSource` files in worker threads while this thread diffs
+   * (one per side for merge, two for the side being read for partition). `true` always, `false`
+   * never; unset, for files of 8 MiB or more. Only sides whose key and fields are paths go (a
+   * function cannot go to a thread). The findings are the same either way.
    */
   workers?: boolean
   bisect?: { factor?: number; threshold?: number }

@@ -75,7 +75,8 @@ async function runBoth(options: (workers: boolean) => ReconcilerOptions) {
       },
     })
     const report = await reconcile.run('r')
-    reports.push({ counts: report.counts, samples: report.samples, engine: report.engine })
+    const { counts, samples, engine, spilledPartitions } = report
+    reports.push({ counts, samples, engine, spilledPartitions })
     findings.push(seen)
   }
   return { reports, findings }
@@ -97,6 +98,45 @@ describe('reading threads', () => {
     expect(reports[0]!.counts.missingInRight).toBeGreaterThan(100)
     expect(reports[1]).toEqual(reports[0])
     expect(findings[1]).toEqual(findings[0])
+    expect(liveReadingThreads()).toBe(0)
+  })
+
+  it('give the partition engine the same report and findings, spilled or not', async () => {
+    const { left, right } = sides(2_000)
+    const shuffled = (lines: string[]) =>
+      lines.map((line, i) => lines[(i * 7919) % lines.length]!).filter((l) => l.trim())
+    const l = write('left-unordered.jsonl', shuffled(left))
+    const r = write('right-unordered.jsonl', shuffled(right), '')
+    for (const memoryBytes of [undefined, 40_000, 2_000]) {
+      const { reports, findings } = await runBoth(() => ({
+        fields,
+        left: { source: jsonLinesSource(l, { chunkBytes: 2_048 }) },
+        right: { source: jsonLinesSource(r, { chunkBytes: 1_024 }) },
+        ...(memoryBytes !== undefined && { memoryBytes, tempDir: temp }),
+      }))
+      expect(reports[0]!.engine).toBe('partition')
+      expect(reports[0]!.spilledPartitions).toBe(memoryBytes ? 16 : 0)
+      expect(reports[0]!.counts.mismatched).toBeGreaterThan(100)
+      expect(reports[1]).toEqual(reports[0])
+      expect(findings[1]).toEqual(findings[0])
+    }
+    // A key given twice is found in the spill files, from threads' lines as from this thread's.
+    const twice = write('twice.jsonl', [...shuffled(left), left[1_500]!])
+    const errors: string[] = []
+    for (const workers of [false, true]) {
+      const reconcile = createReconcile()
+      reconcile.define('r', {
+        fields,
+        workers,
+        memoryBytes: 40_000,
+        tempDir: temp,
+        left: { source: jsonLinesSource(twice, { chunkBytes: 2_048 }) },
+        right: { source: jsonLinesSource(r) },
+      })
+      errors.push(await reconcile.run('r').then(String, (e: Error) => e.message))
+    }
+    expect(errors[0]).toMatch(/twice/)
+    expect(errors[1]).toBe(errors[0])
     expect(liveReadingThreads()).toBe(0)
   })
 

@@ -28,7 +28,13 @@ export type WorkerFailure =
   | { message: string }
 
 type FromWorker =
-  | { keys: Key[]; canons: string[]; lines: number; changedAt?: number }
+  | {
+      keys: Key[]
+      canons: string[]
+      parts?: { count: number; texts: string[] }
+      lines: number
+      changedAt?: number
+    }
   | { failure: WorkerFailure }
   | { crashed: unknown }
   | { exited: number }
@@ -157,8 +163,9 @@ export async function* workerEntryBatches<R>(
     for (let t = 0; t < threads; t++) {
       const worker = new Worker(workerUrl, {
         workerData: plan.data,
-        // Each chunk's garbage dies young; a bounded nursery keeps the threads' memory small.
-        resourceLimits: { maxYoungGenerationSizeMb: 16 },
+        // A chunk's garbage dies young; a bounded nursery, shared out among a side's threads,
+        // keeps their memory that of one thread.
+        resourceLimits: { maxYoungGenerationSizeMb: 16 / threads },
         ...(execArgv && { execArgv }),
       })
       live++
@@ -191,7 +198,8 @@ export async function* workerEntryBatches<R>(
         return
       }
       const bytes = chunk.buffer as ArrayBuffer
-      workers[sent++ % threads]!.postMessage({ bytes, length: chunk.length }, [bytes])
+      const asParts = options.firstLevelParts?.() ?? false
+      workers[sent++ % threads]!.postMessage({ bytes, length: chunk.length, asParts }, [bytes])
     }
     for (;;) {
       while (!ended && sent - taken < threads * aheadPerThread) await send()
@@ -208,7 +216,10 @@ export async function* workerEntryBatches<R>(
       if ('keys' in message) {
         line += message.lines
         if (message.changedAt !== undefined) onChangedAt?.(message.changedAt)
-        if (message.keys.length > 0) yield { keys: message.keys, canons: message.canons }
+        if (message.parts) {
+          const parts = message.parts
+          if (parts.count > 0) yield { keys: message.keys, canons: message.canons, parts }
+        } else if (message.keys.length > 0) yield { keys: message.keys, canons: message.canons }
       } else if ('failure' in message) {
         const failure = message.failure
         if ('line' in failure) {
