@@ -123,11 +123,25 @@ describe('seamline start', () => {
       const metrics = await (await fetch(`${url}/metrics`)).text()
       expect(metrics).toMatch(/seamline_webhooks_duplicate_total\{source="stripe"\} [1-9]/)
       expect(demo.output().stdout).not.toMatch(/whsec_/)
+      // The simulated Xero user, connected at start, has its 40-second token refreshed.
+      expect(demo.output().stdout).toContain('connected Xero as "demo"')
+      await until(
+        async () =>
+          /seamline_oauth_token_refreshes_total\{provider="xero",reason="expiry",outcome="refreshed"\} [1-9]/.test(
+            await (await fetch(`${url}/metrics`)).text(),
+          ),
+        'a token refresh',
+        60_000,
+      )
+      const connection = await fetch(`${url}/api/connections/xero/demo`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(await connection.json()).toMatchObject({ state: 'healthy' })
     } finally {
       demo.child.kill('SIGTERM')
     }
     expect((await demo.exited)[0]).toBe(0)
-  })
+  }, 120_000)
 
   it('prints its version', async () => {
     const version = run(['version'])

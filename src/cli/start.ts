@@ -30,6 +30,7 @@ async function start(flags: StartFlags): Promise<void> {
     stop = () => demo.stop()
     console.log(`Seamline gateway (demo) on ${url}`)
     console.log(`  simulated Stripe   ${demo.simulator.url}`)
+    if (demo.xero) console.log(`  simulated Xero     ${demo.xero.url}`)
     console.log(`  demo app           ${demo.appUrl}`)
   } else {
     gateway = await createGateway(config)
@@ -71,7 +72,7 @@ async function start(flags: StartFlags): Promise<void> {
 export function startCommand(): Command {
   return new Command('start')
     .description(
-      'Run the gateway: webhooks verified, deduplicated, stored and forwarded; admin API; metrics.',
+      'Run the gateway: webhooks verified, deduplicated, stored and forwarded; the egress proxy with credentials and OAuth tokens; scheduled reconciliations; admin API, dashboard and metrics. Exit codes: 0 stopped by SIGINT or SIGTERM, 1 failed (a store that does not answer, a secret not set), 2 the configuration is refused.',
     )
     .option(
       '--config <file>',
@@ -82,7 +83,7 @@ export function startCommand(): Command {
     .option('--store <url>', 'SQLite file or postgres:// URL (default from the config)')
     .option(
       '--demo',
-      'also run a simulated Stripe sending signed events, and a demo app receiving them',
+      'also run a simulated Stripe sending signed events, a demo app receiving them, and a simulated Xero connected through OAuth',
     )
     .action(async (flags: StartFlags) => {
       try {

@@ -67,6 +67,8 @@ export const errorCodes = {
     "Waited longer than allowed for another process's refresh of the same connection, and no fresh access token appeared.",
   SEAM_ERR_OAUTH_STATE_INVALID:
     'An authorization response came back with a `state` that is missing, altered, signed with another secret or expired; the code was not exchanged.',
+  SEAM_ERR_OAUTH_AUTHORIZATION_DENIED:
+    'An authorization came back with an `error` instead of a code (the user declined, or the provider refused the request); no connection was made, and the message names the error.',
   SEAM_ERR_OAUTH_TOKEN_REQUEST:
     'A token endpoint refused an authorization-code or client-credentials request, or answered with something that is not a token response; the message names the endpoint and the OAuth error.',
   SEAM_ERR_CONFIG_INVALID:

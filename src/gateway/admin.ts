@@ -14,6 +14,8 @@ import {
 import { eventsOf, type WebhookSchemeName } from '../webhooks/index.js'
 import { storeReports } from '../reconcile/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import type { GatewayConnections } from './connections.js'
+import { connectionAdminRoutes, oauthStatus } from './oauth-routes.js'
 import type { RateLimitGauge } from './rate-limits.js'
 
 export interface AdminOptions {
@@ -24,6 +26,8 @@ export interface AdminOptions {
   redactor: Redactor
   /** The limits the gateway calls through, with their use now. */
   rateLimits?: () => Promise<RateLimitGauge[]>
+  /** OAuth connections, when a provider has `oauth`. */
+  connections?: GatewayConnections
 }
 
 // Digests have one length, so the comparison takes the same time whatever the guess.
@@ -149,13 +153,14 @@ export function adminRoutes(options: AdminOptions) {
       }
       if (isSeamlineError(error)) {
         const status =
-          error.code === 'SEAM_ERR_JOB_NOT_FOUND'
+          oauthStatus(error.code) ??
+          (error.code === 'SEAM_ERR_JOB_NOT_FOUND'
             ? 404
             : error.code === 'SEAM_ERR_JOB_CONFLICT'
               ? 409
               : error.code === 'SEAM_ERR_INVALID_ARGUMENT'
                 ? 400
-                : 500
+                : 500)
         return reply
           .code(status)
           .send({ error: error.code, message: redactor.redact(error.message) })
@@ -304,6 +309,8 @@ export function adminRoutes(options: AdminOptions) {
         })),
       }
     })
+
+    if (options.connections) connectionAdminRoutes(app, options.connections)
 
     app.get('/rate-limits', async () => ({ rateLimits: (await options.rateLimits?.()) ?? [] }))
 

@@ -59,7 +59,14 @@ describe('parseConfig', () => {
           credentials: { apiKey: 'STRIPE_SECRET_KEY' },
           limits: [{ name: 'second', limit: 25, windowMs: 1000 }],
         },
-        xero: { oauth: { clientId: 'XERO_CLIENT_ID', clientSecret: 'XERO_CLIENT_SECRET' } },
+        xero: {
+          params: { tenantId: 'tenant-1' },
+          oauth: {
+            clientId: 'XERO_CLIENT_ID',
+            clientSecret: 'XERO_CLIENT_SECRET',
+            tokenUrl: 'https://identity.xero.com/connect/token',
+          },
+        },
       },
       webhooks: {
         sources: {
@@ -71,7 +78,7 @@ describe('parseConfig', () => {
           },
         },
       },
-      reconciliations: [{ name: 'subscriptions', every: '1h', anything: 'else' }],
+      reconciliations: [{ name: 'subscriptions', every: '1h' }],
     })
     expect(config.webhooks.sources.stripe?.destination).toEqual({
       ...source.destination,
@@ -82,7 +89,7 @@ describe('parseConfig', () => {
     expect(config.reconciliations[0]).toEqual({
       name: 'subscriptions',
       every: '1h',
-      anything: 'else',
+      module: 'seamline.reconcile.mjs',
     })
   })
 
@@ -104,6 +111,9 @@ describe('parseConfig', () => {
             github: { ...source, provider: 'gitbub', secrets: [] },
           },
         },
+        providers: {
+          xero: { oauth: { clientId: 'XERO_CLIENT_ID', clientSecret: 'x y', grant: 'implicit' } },
+        },
         reconciliations: [{ every: '1h' }],
         typo: true,
       }),
@@ -122,6 +132,9 @@ describe('parseConfig', () => {
         ),
         'webhooks.sources.github.secrets: expected at least one secret',
         expect.stringMatching(/^webhooks\.sources\.bad name!/),
+        'providers.xero.oauth.clientSecret: expected the name of an environment variable (letters, digits and _)',
+        'providers.xero.oauth.tokenUrl: expected a non-empty string',
+        'providers.xero.oauth.grant: expected refresh_token or client_credentials',
         'reconciliations[0].name: expected a non-empty string',
         'typo: unknown key',
       ]),

@@ -21,6 +21,8 @@ export interface Demo {
   url: string
   /** The simulated Stripe API. */
   simulator: Simulator
+  /** The simulated Xero API and OAuth server, when the configuration has `xero` with `oauth`. */
+  xero?: Simulator
   /** The demo app the events are forwarded to. */
   appUrl: string
   stop(): Promise<void>
@@ -76,6 +78,26 @@ async function startDemoApp(secret: string, onLine: (line: string) => void) {
   }
 }
 
+/**
+ * What a user's browser does to connect an account: the gateway's authorization URL, the
+ * provider's redirect back to the gateway's callback (the simulator consents without asking).
+ */
+async function connectDemoUser(url: string, adminToken: string, provider: string, id: string) {
+  const started = await fetch(`${url}/api/connections/${provider}/${id}/authorize`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  })
+  const { url: authorize } = (await started.json()) as { url: string }
+  const consent = await fetch(authorize, { redirect: 'manual' })
+  const callback = consent.headers.get('location')
+  const done = callback ? await fetch(callback) : undefined
+  await done?.body?.cancel()
+  if (!done?.ok) {
+    throw new Error(`the demo could not connect ${provider}: ${done?.status ?? consent.status}`)
+  }
+}
+
 const eventTypes = ['charge.succeeded', 'customer.subscription.updated', 'invoice.paid']
 
 /**
@@ -121,13 +143,40 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
       env[variable] = key === 'apiKey' ? (simulator.credentials.apiKey ?? 'demo') : 'demo'
     }
   }
-  // The simulator stands in for Stripe's API too, behind the proxy.
+  // The simulator stands in for Stripe's API too, behind the proxy, and a second one for Xero,
+  // whose OAuth server issues access tokens of 40 s: the gateway refreshes them within a minute.
+  const oauthSimulator = Object.hasOwn(config.providers, 'xero')
+    ? await createSimulator({
+        profile: 'xero',
+        seed: (Date.now() + 1) % 1_000_000,
+        oauth: { accessTokenSeconds: 40 },
+      })
+    : undefined
   const providers = Object.fromEntries(
-    Object.entries(config.providers).map(([name, provider]) => [
-      name,
-      name === 'stripe' ? { ...provider, baseUrl: simulator.url } : provider,
-    ]),
+    Object.entries(config.providers).map(([name, provider]) => {
+      if (name === 'stripe') return [name, { ...provider, baseUrl: simulator.url }]
+      if (name !== 'xero' || !oauthSimulator || !provider.oauth) return [name, provider]
+      const { credentials } = oauthSimulator
+      env[provider.oauth.clientId] = credentials.clientId as string
+      env[provider.oauth.clientSecret] = credentials.clientSecret as string
+      return [
+        name,
+        {
+          ...provider,
+          baseUrl: `${oauthSimulator.url}/api.xro/2.0`,
+          params: { ...provider.params, tenantId: credentials.tenantId as string },
+          oauth: {
+            ...provider.oauth,
+            tokenUrl: `${oauthSimulator.url}/oauth/token`,
+            authorizeUrl: `${oauthSimulator.url}/oauth/authorize`,
+            connection: 'demo',
+          },
+        },
+      ]
+    }),
   )
+  // OAuth tokens are stored sealed: the demo seals them under a key of its own.
+  env.SEAMLINE_ENCRYPTION_KEYS ??= `demo:${randomBytes(32).toString('base64')}`
   const gateway = await createGateway(
     { ...config, providers, webhooks: { ...config.webhooks, sources } },
     {
@@ -181,20 +230,36 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     calling = setInterval(burst, (options.everyMs ?? 5_000) * 2)
   }
 
+  // The demo user connects Xero (the simulator consents at once), then the app reads its
+  // invoices through the proxy every 10 s: each call carries the connection's token.
+  let reading: NodeJS.Timeout | undefined
+  if (oauthSimulator && providers.xero?.oauth) {
+    await connectDemoUser(url, gateway.adminToken!, 'xero', 'demo')
+    onLine('demo app: connected Xero as "demo" (the gateway keeps its token fresh)')
+    reading = setInterval(() => {
+      void fetch(`${url}/proxy/xero/Invoices`)
+        .then((answer) => answer.body?.cancel())
+        .catch(() => undefined)
+    }, options.everyMs ?? 5_000)
+  }
+
   return {
     gateway,
     url,
     simulator,
+    ...(oauthSimulator && { xero: oauthSimulator }),
     appUrl: app.url,
     async stop() {
       clearInterval(timer)
       clearInterval(calling)
+      clearInterval(reading)
       // Deliveries in flight end against the stopped gateway; the sender is not awaited, since
       // its retry schedule could outlast the stop.
       void sending
       await gateway.stop()
       await app.close()
       await simulator.close()
+      await oauthSimulator?.close()
     },
   }
 }

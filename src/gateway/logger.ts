@@ -21,6 +21,10 @@ const censored = [
   'req.headers["x-api-key"]',
 ]
 
+// An OAuth callback's code (a grant until exchanged) and state never reach the logs.
+const withoutGrant = (url: string): string =>
+  url.includes('/oauth/') ? url.replace(/([?&](?:code|state)=)[^&]*/g, '$1[redacted]') : url
+
 /**
  * Pino options under which no secret value is written: known headers are censored, and every
  * line's message and fields pass through the redactor (the configured secrets, the admin token
@@ -38,7 +42,7 @@ export function loggerOptions(
     serializers: {
       req: (request: { method: string; url: string }) => ({
         method: request.method,
-        url: redactor.redact(request.url),
+        url: redactor.redact(withoutGrant(request.url)),
       }),
       err: (error: { name: string; message: string; code?: string; stack?: string }) =>
         redactor.redactValue({

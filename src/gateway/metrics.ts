@@ -18,6 +18,7 @@ export interface GatewayMetrics {
   readonly rateLimitWaits: Counter<'subject'>
   readonly rateLimitWaitSeconds: Counter<'subject'>
   readonly circuitState: Gauge<'provider'>
+  readonly tokenRefreshes: Counter<'provider' | 'reason' | 'outcome'>
 }
 
 /**
@@ -67,6 +68,17 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
       }
       this.reset()
       for (const [name, drift] of latest) this.set({ name }, drift)
+    },
+  })
+  new Gauge({
+    name: 'seamline_oauth_connections',
+    help: 'OAuth connections in the store, by provider and health (healthy, refreshing, degraded, reauth_required).',
+    labelNames: ['provider', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const { provider, state, count } of await store.tokens.countByState())
+        this.set({ provider, state }, count)
     },
   })
   new Gauge({
@@ -134,6 +146,11 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
       'seamline_rate_limit_wait_seconds_total',
       "Time calls were told to wait for a quota's room, by provider or destination.",
       ['subject'],
+    ),
+    tokenRefreshes: counter(
+      'seamline_oauth_token_refreshes_total',
+      'OAuth token refreshes made by this process, by why they ran (expiry, unauthorized, keep-alive, forced) and outcome (refreshed, or the failure kind).',
+      ['provider', 'reason', 'outcome'],
     ),
     circuitState: new Gauge({
       name: 'seamline_circuit_state',

@@ -39,6 +39,7 @@ export type OAuthEvents = {
   'oauth:refresh-failed': {
     provider: string
     connectionId: string
+    reason: RefreshReason
     kind: TokenFailure['kind']
     code: string
     message: string
@@ -411,6 +412,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     events.emit('oauth:refresh-failed', {
       provider: ref.provider,
       connectionId: ref.connectionId,
+      reason: need.kind === 'unauthorized' ? need.reason : need.kind,
       kind: failure.kind,
       code: failure.code,
       message: failure.message,

@@ -72,6 +72,12 @@ export const overviewSeries: readonly SeriesSpec[] = [
     label: 'rate-limit wait s/s',
     metric: 'seamline_rate_limit_wait_seconds_total',
   },
+  {
+    key: 'token-refreshes',
+    label: 'token refreshes/s',
+    metric: 'seamline_oauth_token_refreshes_total',
+    where: (labels) => labels.outcome === 'refreshed',
+  },
 ]
 
 export interface SeriesSnapshot {
