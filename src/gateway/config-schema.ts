@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { profiles } from '../credentials/index.js'
+import { tokenPolicies } from '../oauth/index.js'
 import { providers } from '../providers/index.js'
 import { webhookSchemes } from '../webhooks/index.js'
 
@@ -35,6 +36,7 @@ const sourceName = nonEmpty.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
 
 const schemeNames = Object.keys(webhookSchemes) as [string, ...string[]]
 const providerNames = Object.keys(providers) as [string, ...string[]]
+const policyNames = ['generic', ...Object.keys(tokenPolicies)] as [string, ...string[]]
 
 const retrySchema = z.strictObject({
   maxAttempts: positiveInt.optional().describe('Delivery attempts before a dead letter.'),
@@ -91,6 +93,10 @@ const providerSchema = z.strictObject({
     .optional()
     .describe('Provider preset; default the entry name when it is one.'),
   baseUrl: httpUrl.optional().describe("Override of the preset's base URL."),
+  params: z
+    .record(nonEmpty, nonEmpty)
+    .optional()
+    .describe("Values of the preset's placeholders (Shopify's `shop`, Xero's `tenantId`)."),
   credentials: z
     .record(nonEmpty, envName.describe('Environment variable holding the credential.'))
     .optional()
@@ -101,18 +107,96 @@ const providerSchema = z.strictObject({
     .strictObject({
       clientId: envName.describe('Variable holding the client id.'),
       clientSecret: envName.describe('Variable holding the client secret.'),
-      tokenUrl: httpUrl.optional().describe('Token endpoint override.'),
+      tokenUrl: httpUrl.describe('The token endpoint.'),
+      authorizeUrl: httpUrl
+        .optional()
+        .describe('The authorization endpoint; needed to connect users through the gateway.'),
       scopes: z.array(nonEmpty).optional().describe('Scopes requested.'),
+      policy: z
+        .enum(policyNames, { error: `expected one of ${policyNames.join(', ')}` })
+        .optional()
+        .describe(
+          "Token rules (lifetimes, rotation); default the entry's name when it has some, else `generic`.",
+        ),
+      grant: z
+        .enum(['refresh_token', 'client_credentials'], {
+          error: 'expected refresh_token or client_credentials',
+        })
+        .default('refresh_token')
+        .describe('`refresh_token`: users connect; `client_credentials`: the app itself.'),
+      connection: nonEmpty
+        .optional()
+        .describe('Connection used when a call names none (`X-Seamline-Connection`).'),
+      redirectUrl: httpUrl
+        .optional()
+        .describe(
+          'Callback URL registered with the provider; default `<gateway>/oauth/<name>/callback`.',
+        ),
     })
     .optional()
     .describe('OAuth app of this provider.'),
   limits: z.array(quotaSchema).optional().describe("Quotas replacing the preset's."),
 })
 
-const reconciliationSchema = z.looseObject({
-  name: nonEmpty.describe('Reconciliation name.'),
-  every: nonEmpty.describe('How often it runs (`1h`, `15m`, or a cron expression).'),
+const reconciliationSchema = z.strictObject({
+  name: nonEmpty.describe('A reconciler the module defines.'),
+  every: nonEmpty.describe(
+    'How often it runs: an interval (`30s`, `15m`, `1h`, `1d`) or a cron expression.',
+  ),
+  module: nonEmpty
+    .default('seamline.reconcile.mjs')
+    .describe(
+      'Module whose default export is the `createReconcile()` defining it (as for `seamline reconcile`).',
+    ),
 })
+
+// Only the origin is compared, so a path, query or credentials would be a false promise.
+const origin = nonEmpty.refine(
+  (value) => {
+    try {
+      const url = new URL(value)
+      return ['http:', 'https:'].includes(url.protocol) && url.origin === value
+    } catch {
+      return false
+    }
+  },
+  {
+    error:
+      'expected an origin: http:// or https://, a host and an optional port, nothing after (e.g. https://app.example.com)',
+  },
+)
+
+const proxySchema = z
+  .strictObject({
+    callbackOrigins: z
+      .array(origin, { error: 'expected a list of origins' })
+      .default([])
+      .describe(
+        'Origins an async call may name in `X-Seamline-Callback`; any other callback is refused.',
+      ),
+    callbackSecret: envName
+      .optional()
+      .describe(
+        'Environment variable holding the `whsec_…` secret callbacks are signed with (Standard Webhooks); needed when `callbackOrigins` lists any.',
+      ),
+    retry: z
+      .strictObject({
+        maxAttempts: positiveInt
+          .optional()
+          .describe('Runs of a call, or of its callback, before it is dead.'),
+        baseMs: positiveInt.optional().describe('First retry wait (full jitter, doubling).'),
+        capMs: positiveInt.optional().describe('Longest retry wait.'),
+      })
+      .optional()
+      .describe(
+        'Retry schedule of async calls and of their callbacks (default 20 attempts, 1 s doubling to 1 h).',
+      ),
+  })
+  .refine((proxy) => proxy.callbackOrigins.length === 0 || proxy.callbackSecret !== undefined, {
+    error:
+      'expected the environment variable holding the secret callbacks are signed with (callbackOrigins lists origins)',
+    path: ['callbackSecret'],
+  })
 
 export const configSchema = z.strictObject({
   store: nonEmpty
@@ -157,6 +241,9 @@ export const configSchema = z.strictObject({
     .record(sourceName, providerSchema.describe('A provider the app calls.'))
     .default({})
     .describe('Providers the app calls, by name.'),
+  proxy: proxySchema
+    .default({ callbackOrigins: [] })
+    .describe('Async calls of the egress proxy (`Prefer: respond-async`).'),
   webhooks: z
     .strictObject({
       maxBodyBytes: positiveInt
@@ -178,7 +265,7 @@ export const configSchema = z.strictObject({
   reconciliations: z
     .array(reconciliationSchema)
     .default([])
-    .describe('Reconciliations (validated; run by a later version).'),
+    .describe('Reconcilers the gateway runs on a schedule; their reports go to its store.'),
 })
 
 /** A configuration as written: everything with a default may be left out. */

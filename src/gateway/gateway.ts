@@ -16,10 +16,14 @@ import {
 import { adminRoutes, eventTypeReader } from './admin.js'
 import { dashboardRoutes, type DashboardOptions } from './dashboard/routes.js'
 import type { GatewayConfig } from './config-schema.js'
+import { createConnections } from './connections.js'
 import { createForwarder, valueAt } from './forward.js'
+import { oauthCallbackRoutes } from './oauth-routes.js'
 import { loggerOptions, type LogOptions } from './logger.js'
-import { proxyRoutes } from './proxy.js'
+import { createProxy } from './proxy.js'
+import { createAsyncCalls } from './proxy-async.js'
 import { rateLimitGauges } from './rate-limits.js'
+import { scheduleReconciliations } from './reconciliations.js'
 import { loadTracer, traceGateway } from './tracing.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
@@ -155,12 +159,40 @@ export async function createGateway(
     adminToken = `sl_admin_${randomBytes(24).toString('base64url')}`
   }
   if (adminToken) redactor.addSecret(adminToken)
+  // What async proxy calls' callbacks are signed with, when callbacks are allowed.
+  const callbackSecret =
+    config.proxy.callbackSecret === undefined
+      ? undefined
+      : resolveSecret(env, config.proxy.callbackSecret, 'proxy.callbackSecret')
+  if (callbackSecret !== undefined) redactor.addSecret(callbackSecret)
 
   const redis = config.redis === undefined ? undefined : await redisLimits(config.redis)
   const store = options.store ?? (await openStore(config.store))
   const ownsStore = options.store === undefined
+  // A configuration refused past this point leaves nothing open behind it.
+  const opened: (() => Promise<void>)[] = [async () => (ownsStore ? store.close() : undefined)]
+  if (redis) opened.push(() => redis.close())
+  const closeOnFailure = async <T>(work: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (error) {
+      for (const close of opened.reverse()) await close()
+      throw error
+    }
+  }
   const jobs = createJobs({ store, clock, ...(options.worker && { worker: options.worker }) })
   const metrics = createMetrics(store, clock)
+  const connections = await closeOnFailure(() =>
+    createConnections({
+      config,
+      env,
+      store,
+      clock,
+      redactor,
+      onAlert: (alert) => app.log.warn({ alert }, 'OAuth connection health changed'),
+    }),
+  )
+  if (connections) opened.push(() => connections.close())
 
   const inboxSources: Record<string, WebhookSourceOptions> = {}
   for (const { name, source, secrets } of resolved) {
@@ -272,6 +304,19 @@ export async function createGateway(
     app.log.error({ source, err: error }, 'webhook could not be stored')
   })
 
+  connections?.manager.events.on('oauth:refreshed', ({ provider, connectionId, reason }) => {
+    metrics.tokenRefreshes.inc({ provider, reason, outcome: 'refreshed' })
+    app.log.info({ provider, connectionId, reason }, 'OAuth token refreshed')
+  })
+  connections?.manager.events.on(
+    'oauth:refresh-failed',
+    ({ provider, connectionId, reason, kind, code }) => {
+      metrics.tokenRefreshes.inc({ provider, reason, outcome: kind })
+      app.log.warn({ provider, connectionId, code }, 'OAuth token refresh failed')
+    },
+  )
+  if (connections) await app.register(oauthCallbackRoutes(connections), { prefix: '/oauth' })
+
   const tracer = await loadTracer()
   if (tracer) traceGateway(tracer, app, jobs)
   app.addHook('onResponse', async (request, reply) => {
@@ -307,13 +352,23 @@ export async function createGateway(
   }
 
   if (Object.keys(config.providers).length > 0) {
-    await app.register(
-      proxyRoutes({
+    const asyncCalls = createAsyncCalls({
+      config,
+      store,
+      jobs,
+      clock,
+      redactor,
+      ...(callbackSecret !== undefined && { callbackSecret }),
+    })
+    const proxy = await closeOnFailure(() =>
+      createProxy({
+        respondAsync: asyncCalls.accept,
         config,
         credentials: proxyCredentials,
         clock,
         redactor,
         ...(redis && { limitStore: redis.store }),
+        ...(connections && { connections }),
         onClient: (provider, client, breaker) => {
           if (client.limiter) watchLimiter(provider, client.limiter)
           client.events.on('http:attempt', ({ status }) =>
@@ -329,8 +384,10 @@ export async function createGateway(
           )
         },
       }),
-      { prefix: '/proxy' },
     )
+    await app.register(proxy.routes, { prefix: '/proxy' })
+    asyncCalls.define(proxy)
+    await app.register(asyncCalls.routes)
   }
 
   if (adminToken) {
@@ -342,6 +399,7 @@ export async function createGateway(
         jobs,
         redactor,
         rateLimits: () => rateLimitGauges(limiters),
+        ...(connections && { connections }),
       }),
       { prefix: '/api' },
     )
@@ -366,6 +424,7 @@ export async function createGateway(
     )
   }
 
+  const reconciliations = await closeOnFailure(() => scheduleReconciliations(config, jobs, store))
   await app.ready()
   jobs.start()
 
@@ -386,6 +445,8 @@ export async function createGateway(
       stopping ??= (async () => {
         await app.close()
         await jobs.stop({ timeoutMs: 10_000 })
+        await connections?.close()
+        await reconciliations.close()
         await redis?.close()
         if (ownsStore) await store.close()
       })()

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redactor } from '../credentials/index.js'
-import { isSeamlineError } from '../errors/index.js'
+import { isSeamlineError, SeamlineError } from '../errors/index.js'
 import {
   createClient,
   createLimiter,
   HttpStatusError,
   type Client,
+  type ClientOptions,
+  type HttpResponse,
   type ProviderPreset,
   type QuotaStoreFactory,
 } from '../http/index.js'
@@ -15,6 +17,8 @@ import { circuitBreaker, type CircuitBreaker } from '../policies/index.js'
 import { getProvider, providers } from '../providers/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import type { GatewayConnections } from './connections.js'
+import { prefersRespondAsync } from './proxy-async.js'
 
 type ProviderConfig = GatewayConfig['providers'][string]
 
@@ -27,8 +31,12 @@ export interface ProxyOptions {
   limitStore?: QuotaStoreFactory
   /** Largest request body passed on. Default 10 MiB. */
   maxBodyBytes?: number
+  /** OAuth connections, for providers whose calls carry a connection's token. */
+  connections?: GatewayConnections
   /** Told each provider's client and circuit breaker, for metrics and the dashboard. */
   onClient?(provider: string, client: Client, breaker: CircuitBreaker): void
+  /** Takes the calls made with `Prefer: respond-async`; without it they are made at once. */
+  respondAsync?(request: FastifyRequest, reply: FastifyReply, call: ProxyCall): Promise<unknown>
 }
 
 // Hop-by-hop headers, and what the gateway itself decides (host, credentials, length, keys).
@@ -56,6 +64,28 @@ const droppedAnswer = new Set([
   'content-length',
   'set-cookie',
 ])
+
+// The connection cannot give a token until its user authorizes (again): the app must act.
+const oauthRefused = new Set([
+  'SEAM_ERR_OAUTH_CONNECTION_NOT_FOUND',
+  'SEAM_ERR_OAUTH_REAUTH_REQUIRED',
+])
+
+// A provider the client refuses (a preset's placeholder without its value) is a configuration
+// mistake: named by its key, so the gateway refuses to start.
+function clientOf(name: string, options: ClientOptions): Client {
+  try {
+    return createClient(options)
+  } catch (error) {
+    if (!isSeamlineError(error)) throw error
+    throw new SeamlineError('SEAM_ERR_CONFIG_INVALID', {
+      operation: 'createGateway',
+      target: `providers.${name}.${error.target}`,
+      reason: `is refused (${error.message})`,
+      cause: error,
+    })
+  }
+}
 
 const presetOf = (name: string, entry: ProviderConfig): ProviderPreset | undefined => {
   const preset = entry.preset ?? (Object.hasOwn(providers, name) ? name : undefined)
@@ -89,21 +119,54 @@ function splitOnce(text: string, separator: string): [string, string | undefined
   return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)]
 }
 
+/** One call for a provider, as the proxy makes it: checked, credential-free, ready to send. */
+export interface ProxyCall {
+  provider: string
+  method: string
+  /** The path and query under the provider's base URL, already checked by `safeUpstreamPath`. */
+  path: string
+  headers: Record<string, string>
+  body?: Uint8Array
+  idempotencyKey?: string
+  /** The OAuth connection whose token the call carries (`X-Seamline-Connection`). */
+  connection?: string
+}
+
+/** A call the proxy refused before sending it: the status and error the app gets. */
+export interface ProxyRefusal {
+  status: number
+  error: string
+  message: string
+}
+
+export interface Proxy {
+  /** Fastify plugin of `/:provider/*`, registered under `/proxy`. */
+  routes: (app: FastifyInstance) => Promise<void>
+  /** Sends a prepared call through its provider's client (quota, retries, breaker, credential). */
+  send<T>(
+    call: ProxyCall,
+    options: { signal?: AbortSignal; stream?: boolean },
+  ): Promise<HttpResponse<T>>
+  /** The refusal the app gets for an error `send` threw, or undefined to let it propagate. */
+  refusalOf(error: unknown): (ProxyRefusal & { retryAfterMs?: number }) | undefined
+}
+
 /**
  * `/proxy/:provider/*`: the app calls a provider through the gateway without holding its
  * credentials. The gateway injects them, applies the provider's quotas, retries, timeouts,
  * circuit breaker and idempotency key, and reaches only the provider's configured base URL.
  */
-export function proxyRoutes(options: ProxyOptions) {
+export function createProxy(options: ProxyOptions): Proxy {
   const { config, credentials, clock, redactor } = options
   const clients = new Map<string, { client: Client; base: URL }>()
   for (const [name, entry] of Object.entries(config.providers)) {
     const preset = presetOf(name, entry)
     const credential = credentials[name]
     const breaker = circuitBreaker({ name, consecutiveFailures: 5, clock })
-    const client = createClient({
+    const client = clientOf(name, {
       ...(preset && { provider: preset }),
       ...(entry.baseUrl !== undefined && { baseUrl: entry.baseUrl }),
+      ...(entry.params && { params: entry.params }),
       name,
       ...(credential !== undefined && { credential }),
       clock,
@@ -122,16 +185,129 @@ export function proxyRoutes(options: ProxyOptions) {
       ...(!entry.limits && options.limitStore && { limits: { store: options.limitStore } }),
       policies: [breaker],
     })
-    const baseUrl = entry.baseUrl ?? preset?.environments[preset.defaultEnvironment]?.baseUrl
-    if (baseUrl === undefined || baseUrl.includes('{')) continue
-    clients.set(name, { client, base: new URL(baseUrl) })
+    clients.set(name, { client, base: new URL(client.baseUrl) })
     options.onClient?.(name, client, breaker)
   }
 
-  const refuse = (reply: FastifyReply, status: number, error: string, message: string) =>
-    reply.code(status).send({ error, message })
+  /** The checked call for a request, or why it is refused. */
+  const prepare = (request: FastifyRequest): ProxyCall | ProxyRefusal => {
+    const { provider } = request.params as { provider: string }
+    const target = Object.hasOwn(config.providers, provider) ? clients.get(provider) : undefined
+    if (!target) {
+      return {
+        status: 404,
+        error: 'unknown_provider',
+        message: `no provider ${provider} is configured`,
+      }
+    }
+    const badPath = {
+      status: 400,
+      error: 'bad_path',
+      message: 'the path must stay under the provider base URL',
+    }
+    const prefix = `/proxy/${encodeURIComponent(provider)}`
+    const rawUrl = request.raw.url ?? ''
+    const path = rawUrl.startsWith(prefix)
+      ? safeUpstreamPath(rawUrl.slice(prefix.length))
+      : undefined
+    if (path === undefined) return badPath
+    // The same join the client makes: the path is appended to the base, never resolved.
+    const root = target.base.href.endsWith('/') ? target.base.href : `${target.base.href}/`
+    const upstream = new URL(root + path.replace(/^\/+/, ''))
+    if (
+      upstream.origin !== target.base.origin ||
+      !upstream.pathname.startsWith(new URL(root).pathname)
+    ) {
+      return badPath
+    }
 
-  return (app: FastifyInstance): Promise<void> => {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || dropped.has(name) || name.startsWith('x-seamline-')) continue
+      headers[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    const given = request.headers['idempotency-key']
+    const operation = request.headers['x-seamline-operation-id']
+    const idempotencyKey =
+      typeof given === 'string' && given !== ''
+        ? given
+        : typeof operation === 'string' && operation !== ''
+          ? `seamline-${createHash('sha256').update(`${provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
+          : undefined
+    const named = request.headers['x-seamline-connection']
+    const connection = options.connections?.has(provider)
+      ? options.connections.connectionOf(
+          provider,
+          typeof named === 'string' && named !== '' ? named : undefined,
+        )
+      : undefined
+    if (options.connections?.has(provider) && connection === undefined) {
+      return {
+        status: 400,
+        error: 'connection_required',
+        message: `name the OAuth connection in X-Seamline-Connection, or set providers.${provider}.oauth.connection`,
+      }
+    }
+    const body =
+      request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined
+    return {
+      provider,
+      method: request.method,
+      path,
+      headers,
+      ...(body && { body: body as Uint8Array }),
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+      ...(connection !== undefined && { connection }),
+    }
+  }
+
+  const send: Proxy['send'] = (call, { signal, stream }) => {
+    const target = clients.get(call.provider)
+    if (!target) {
+      throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+        operation: 'proxy',
+        target: `provider ${call.provider}`,
+        reason: 'is not configured',
+      })
+    }
+    return target.client.request(call.method, call.path, {
+      headers: call.headers,
+      ...(call.body && { body: call.body }),
+      ...(call.idempotencyKey !== undefined && { idempotencyKey: call.idempotencyKey }),
+      ...(signal && { signal }),
+      ...(stream && { stream }),
+      ...(call.connection !== undefined &&
+        options.connections?.auth({ provider: call.provider, connectionId: call.connection })),
+    })
+  }
+
+  const refusalOf: Proxy['refusalOf'] = (error) => {
+    if (!isSeamlineError(error)) return undefined
+    const status = oauthRefused.has(error.code)
+      ? 401
+      : error.code === 'SEAM_ERR_RATE_LIMITED'
+        ? 429
+        : error.code === 'SEAM_ERR_CIRCUIT_OPEN'
+          ? 503
+          : error.code === 'SEAM_ERR_TIMEOUT'
+            ? 504
+            : 502
+    const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
+    return {
+      status,
+      error: error.code,
+      message: redactor.redact(error.message),
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    }
+  }
+
+  const refuse = (reply: FastifyReply, refusal: ProxyRefusal & { retryAfterMs?: number }) => {
+    if (refusal.retryAfterMs !== undefined)
+      reply.header('retry-after', String(Math.ceil(refusal.retryAfterMs / 1000)))
+    return reply.code(refusal.status).send({ error: refusal.error, message: refusal.message })
+  }
+
+  const routes = (app: FastifyInstance): Promise<void> => {
     // Bodies pass through as bytes; they are kept whole so a retry can send them again.
     app.removeAllContentTypeParsers()
     app.addContentTypeParser(
@@ -140,60 +316,20 @@ export function proxyRoutes(options: ProxyOptions) {
       (_request, body, done) => done(null, body),
     )
     app.all('/:provider/*', async (request: FastifyRequest, reply: FastifyReply) => {
-      const { provider } = request.params as { provider: string }
-      const target = Object.hasOwn(config.providers, provider) ? clients.get(provider) : undefined
-      if (!target) {
-        return refuse(reply, 404, 'unknown_provider', `no provider ${provider} is configured`)
+      const call = prepare(request)
+      if ('error' in call) return refuse(reply, call)
+      if (options.respondAsync && prefersRespondAsync(request.headers.prefer)) {
+        return options.respondAsync(request, reply, call)
       }
-      const prefix = `/proxy/${encodeURIComponent(provider)}`
-      const rawUrl = request.raw.url ?? ''
-      const path = rawUrl.startsWith(prefix)
-        ? safeUpstreamPath(rawUrl.slice(prefix.length))
-        : undefined
-      if (path === undefined) {
-        return refuse(reply, 400, 'bad_path', 'the path must stay under the provider base URL')
-      }
-      // The same join the client makes: the path is appended to the base, never resolved.
-      const root = target.base.href.endsWith('/') ? target.base.href : `${target.base.href}/`
-      const upstream = new URL(root + path.replace(/^\/+/, ''))
-      if (
-        upstream.origin !== target.base.origin ||
-        !upstream.pathname.startsWith(new URL(root).pathname)
-      ) {
-        return refuse(reply, 400, 'bad_path', 'the path must stay under the provider base URL')
-      }
-
-      const headers: Record<string, string> = {}
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value === undefined || dropped.has(name) || name.startsWith('x-seamline-')) continue
-        headers[name] = Array.isArray(value) ? value.join(', ') : value
-      }
-      const given = request.headers['idempotency-key']
-      const operation = request.headers['x-seamline-operation-id']
-      const idempotencyKey =
-        typeof given === 'string' && given !== ''
-          ? given
-          : typeof operation === 'string' && operation !== ''
-            ? `seamline-${createHash('sha256').update(`${provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
-            : undefined
-      const body =
-        request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined
       const abort = new AbortController()
       request.raw.once('close', () => {
         if (!reply.sent) abort.abort()
       })
       try {
-        const answer = await target.client.request<AsyncIterable<Uint8Array> | undefined>(
-          request.method,
-          path,
-          {
-            headers,
-            ...(body && { body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) }),
-            ...(idempotencyKey !== undefined && { idempotencyKey }),
-            signal: abort.signal,
-            stream: true,
-          },
-        )
+        const answer = await send<AsyncIterable<Uint8Array> | undefined>(call, {
+          signal: abort.signal,
+          stream: true,
+        })
         reply.code(answer.status)
         for (const [name, value] of Object.entries(answer.headers)) {
           if (!droppedAnswer.has(name)) reply.header(name, value)
@@ -210,21 +346,12 @@ export function proxyRoutes(options: ProxyOptions) {
             typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? null)
           return reply.send(text)
         }
-        if (!isSeamlineError(error)) throw error
-        const status =
-          error.code === 'SEAM_ERR_RATE_LIMITED'
-            ? 429
-            : error.code === 'SEAM_ERR_CIRCUIT_OPEN'
-              ? 503
-              : error.code === 'SEAM_ERR_TIMEOUT'
-                ? 504
-                : 502
-        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
-        if (retryAfterMs !== undefined)
-          reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)))
-        return refuse(reply, status, error.code, redactor.redact(error.message))
+        const refusal = refusalOf(error)
+        if (!refusal) throw error
+        return refuse(reply, refusal)
       }
     })
     return Promise.resolve()
   }
+  return { routes, send, refusalOf }
 }
