@@ -74,7 +74,7 @@ describe('proxy configuration', () => {
     expect(
       problems({ callbackOrigins: ['https://app.example.com'], callbackSecret: 'HOOK_SECRET' }),
     ).toEqual([])
-    expect(parseConfig({}).proxy).toEqual({ callbackOrigins: [] })
+    expect(parseConfig({}).proxy).toEqual({ callbackOrigins: [], retentionMs: 7 * 86_400_000 })
   })
 })
 
@@ -335,6 +335,42 @@ describe('egress proxy: async calls', () => {
     await gateway.stop()
     gateway = await open()
     expect(await poll('kept-across-restart')).toEqual(before)
+  })
+
+  it('forgets outcomes past proxy.retentionMs, in the hourly prune', async () => {
+    const short = await createGateway(
+      parseConfig({
+        store: otherStore,
+        profile: 'development',
+        providers: { stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } } },
+        proxy: { retentionMs: 1 },
+      }),
+      {
+        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey },
+        log: { enabled: false },
+        worker: { pollMs: 20 },
+      },
+    )
+    try {
+      const look = (operation: string) => short.app.inject({ url: `/operations/${operation}` })
+      await short.app.inject({
+        url: '/proxy/stripe/v1/customers?limit=1',
+        headers: { ...async, 'x-seamline-operation-id': 'short-lived' },
+      })
+      const done = await until(
+        () => look('short-lived').then((a) => a.json<Operation>()),
+        (view) => view.status === 'succeeded',
+      )
+      expect(done.status).toBe('succeeded')
+      await short.jobs.enqueue('seamline:operations-prune', null)
+      const gone = await until(
+        () => look('short-lived'),
+        (answer) => answer.statusCode === 404,
+      )
+      expect(gone.statusCode).toBe(404)
+    } finally {
+      await short.stop()
+    }
   })
 })
 

@@ -191,6 +191,9 @@ const proxySchema = z
       .describe(
         'Retry schedule of async calls and of their callbacks (default 20 attempts, 1 s doubling to 1 h).',
       ),
+    retentionMs: positiveInt
+      .default(7 * 86_400_000)
+      .describe("How long an async call's outcome can be read after it was made (default 7 days)."),
   })
   .refine((proxy) => proxy.callbackOrigins.length === 0 || proxy.callbackSecret !== undefined, {
     error:
@@ -242,7 +245,7 @@ export const configSchema = z.strictObject({
     .default({})
     .describe('Providers the app calls, by name.'),
   proxy: proxySchema
-    .default({ callbackOrigins: [] })
+    .default({ callbackOrigins: [], retentionMs: 7 * 86_400_000 })
     .describe('Async calls of the egress proxy (`Prefer: respond-async`).'),
   webhooks: z
     .strictObject({

@@ -62,6 +62,8 @@ export interface AsyncCalls {
   define: (proxy: Pick<Proxy, 'send' | 'refusalOf'>) => void
 }
 
+const pruneJob = 'seamline:operations-prune'
+
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name]
   return typeof value === 'string' && value !== '' ? value : undefined
@@ -239,6 +241,10 @@ export function createAsyncCalls(options: AsyncCallsOptions): AsyncCalls {
     jobs.define(proxyCallbackJob, (payload, ctx) =>
       callbackHandler(payload as ProxyCallbackPayload, ctx),
     )
+    // Outcomes are forgotten past their retention, hourly, once however many processes run.
+    const retentionMs = options.config.proxy.retentionMs
+    jobs.define(pruneJob, () => store.idempotency.prune(clock.now() - retentionMs))
+    jobs.schedule(pruneJob, { everyMs: 3_600_000, job: pruneJob, missed: 'skip' })
   }
 
   return { accept, routes, define }
