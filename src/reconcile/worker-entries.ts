@@ -1,7 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
-import type { ErrorCode } from '../errors/codes.js'
-import { SeamlineError } from '../errors/index.js'
+import { SeamlineError, type ErrorCode } from '../errors/index.js'
 import type { EntryBatch, EntryOptions } from './entries.js'
 import {
   fileRecipeOf,
