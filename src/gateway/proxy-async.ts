@@ -242,8 +242,7 @@ export function createAsyncCalls(options: AsyncCallsOptions): AsyncCalls {
       callbackHandler(payload as ProxyCallbackPayload, ctx),
     )
     // Outcomes are forgotten past their retention, hourly, once however many processes run.
-    const retentionMs = options.config.proxy.retentionMs
-    jobs.define(pruneJob, () => store.idempotency.prune(clock.now() - retentionMs))
+    jobs.define(pruneJob, () => store.idempotency.prune(clock.now() - settings.retentionMs))
     jobs.schedule(pruneJob, { everyMs: 3_600_000, job: pruneJob, missed: 'skip' })
   }
 
