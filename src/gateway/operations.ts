@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Redactor } from '../credentials/index.js'
 import type { IdempotencyKeyRef, JobRecord, Store } from '../stores/index.js'
 
@@ -6,6 +7,13 @@ export const operationsScope = 'seamline:proxy-operations'
 
 /** Letters, digits, `_`, `:` and `-`: safe in a URL path and as a Standard Webhooks message id. */
 export const operationIdPattern = /^[A-Za-z0-9_:-]{1,128}$/
+
+/**
+ * The idempotency key an operation id stands for at a provider: the same for the sync and the
+ * async path, so both name one call alike.
+ */
+export const operationKey = (provider: string, operation: string): string =>
+  `seamline-${createHash('sha256').update(`${provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
 
 export type OperationStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead'
 

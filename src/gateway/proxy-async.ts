@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config-schema.js'
 import {
   jobPoint,
   operationIdPattern,
+  operationKey,
   operationRef,
   readOperation,
   type OperationView,
@@ -123,8 +124,6 @@ export function createAsyncCalls(options: AsyncCallsOptions): AsyncCalls {
     const prefer = headers.prefer === undefined ? undefined : withoutRespondAsync(headers.prefer)
     if (prefer === undefined) delete headers.prefer
     else headers.prefer = prefer
-    // The same key the sync path derives from an operation id, so both name one call alike.
-    const derived = `seamline-${createHash('sha256').update(`${call.provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
     return {
       operation,
       provider: call.provider,
@@ -132,7 +131,7 @@ export function createAsyncCalls(options: AsyncCallsOptions): AsyncCalls {
       path: call.path,
       headers,
       ...(call.body && { body: Buffer.from(call.body).toString('base64') }),
-      idempotencyKey: call.idempotencyKey ?? derived,
+      idempotencyKey: call.idempotencyKey ?? operationKey(call.provider, operation),
       ...(call.connection !== undefined && { connection: call.connection }),
       ...(callback !== undefined && { callback }),
     }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redactor } from '../credentials/index.js'
@@ -18,6 +17,7 @@ import { getProvider, providers } from '../providers/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
 import type { GatewayConnections } from './connections.js'
+import { operationKey } from './operations.js'
 import { prefersRespondAsync } from './proxy-async.js'
 
 type ProviderConfig = GatewayConfig['providers'][string]
@@ -232,7 +232,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       typeof given === 'string' && given !== ''
         ? given
         : typeof operation === 'string' && operation !== ''
-          ? `seamline-${createHash('sha256').update(`${provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
+          ? operationKey(provider, operation)
           : undefined
     const named = request.headers['x-seamline-connection']
     const connection = options.connections?.has(provider)
