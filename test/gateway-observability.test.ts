@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { sqliteStore } from '../src/stores/index.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
-import { destinationSecret, stripeDelivery, stripeSecret, until } from './helpers/gateway.js'
+import {
+  destinationSecret,
+  postDelivery,
+  stripeDelivery,
+  stripeSecret,
+  until,
+} from './helpers/gateway.js'
 
 const adminToken = 'sl_admin_observability_0123456789abcdef'
 const liveKey = 'sk_live_51ObservabilityKeyAbcdefghijklmn'
@@ -126,13 +132,7 @@ describe('forwarding limits', () => {
     const gateway = await gatewayFor(url, { concurrency: 1, rateLimit: { perSecond: 100 } })
     const ids = ['evt_c1', 'evt_c2', 'evt_c3', 'evt_c4']
     for (const id of ids) {
-      const delivery = stripeDelivery(id)
-      const answer = await gateway.app.inject({
-        method: 'POST',
-        url: '/webhooks/stripe',
-        headers: delivery.headers,
-        payload: delivery.body,
-      })
+      const answer = await postDelivery(gateway, '/webhooks/stripe', stripeDelivery(id))
       expect(answer.statusCode).toBe(200)
     }
     await until(() => delivered.length === ids.length, 'every event delivered')
@@ -179,13 +179,7 @@ describe('ordering', () => {
     // Every event of the helper names customer cus_1: one ordering key.
     const ids = ['evt_o1', 'evt_o2', 'evt_o3', 'evt_o4']
     for (const id of ids) {
-      const delivery = stripeDelivery(id)
-      const answer = await gateway.app.inject({
-        method: 'POST',
-        url: '/webhooks/ordered',
-        headers: delivery.headers,
-        payload: delivery.body,
-      })
+      const answer = await postDelivery(gateway, '/webhooks/ordered', stripeDelivery(id))
       expect(answer.statusCode).toBe(200)
     }
     await until(() => order.length === ids.length, 'every event delivered')

@@ -10,6 +10,7 @@ import { useTempSqliteFile } from './helpers/sqlite.js'
 import {
   destinationSecret,
   startReceiver,
+  postDelivery,
   stripeDelivery,
   stripeSecret,
   until,
@@ -58,13 +59,11 @@ describe('gateway spans, with @opentelemetry/api installed and a provider regist
   })
 
   it('makes a server span per request, named by route, and a span per job run', async () => {
-    const delivery = stripeDelivery('evt_trace_flaky')
-    const answer = await gateway.app.inject({
-      method: 'POST',
-      url: '/webhooks/stripe',
-      headers: delivery.headers,
-      payload: delivery.body,
-    })
+    const answer = await postDelivery(
+      gateway,
+      '/webhooks/stripe',
+      stripeDelivery('evt_trace_flaky'),
+    )
     expect(answer.statusCode).toBe(200)
     const runs = () => exporter.getFinishedSpans().filter((s) => s.name === 'job webhook:stripe')
     await until(() => runs().length === 2, 'two delivery attempts traced')

@@ -5,6 +5,7 @@ import { useTempSqliteFile } from './helpers/sqlite.js'
 import {
   destinationSecret,
   startReceiver,
+  postDelivery,
   stripeDelivery,
   stripeSecret,
   until,
@@ -53,12 +54,7 @@ function gatewaySuite(name: string, storeUrl: () => string) {
     })
 
     const post = (path: string, delivery: { headers: Record<string, string>; body: string }) =>
-      gateway.app.inject({
-        method: 'POST',
-        url: path,
-        headers: delivery.headers,
-        payload: delivery.body,
-      })
+      postDelivery(gateway, path, delivery)
 
     it('answers /healthz and /readyz', async () => {
       expect((await gateway.app.inject('/healthz')).json()).toEqual({ status: 'ok' })

@@ -197,15 +197,24 @@ function describeCrashes(dialect: string, storeUrl: () => string): void {
 
     const points = ['before-call', 'after-response', 'before-commit', 'after-commit'] as const
 
+    /** A process killed at `point` of a refresh of an expired connection, then the next one's run. */
+    const crashThenRun = async (
+      policy: RefreshTokenPolicy,
+      connectionId: string,
+      point: (typeof points)[number],
+    ) => {
+      const sim = sims.get(policy)!
+      await connectExpired(store, sim, connectionId)
+      const crashed = await run(sim, connectionId, point)
+      expect(crashed.signal).toBe('SIGKILL')
+      return { sim, next: await run(sim, connectionId) }
+    }
+
     it.each(points)(
       'rotating with grace: killed %s, the next process gets a working token',
       async (point) => {
-        const sim = sims.get('rotating-grace')!
         const connectionId = `grace-${point}`
-        await connectExpired(store, sim, connectionId)
-        const crashed = await run(sim, connectionId, point)
-        expect(crashed.signal).toBe('SIGKILL')
-        const next = await run(sim, connectionId)
+        const { sim, next } = await crashThenRun('rotating-grace', connectionId, point)
         expect(next.result?.errors).toEqual([])
         expect(await apiStatus(sim, next.result!.tokens[0]!)).toBe(200)
         expect((await store.tokens.get({ provider: 'sim', connectionId }))?.state).toBe('healthy')
@@ -223,12 +232,8 @@ function describeCrashes(dialect: string, storeUrl: () => string): void {
     it.each(points)(
       'strict single use: killed %s, the connection recovers or ends reauth_required with one alert',
       async (point) => {
-        const sim = sims.get('rotating')!
         const connectionId = `strict-${point}`
-        await connectExpired(store, sim, connectionId)
-        const crashed = await run(sim, connectionId, point)
-        expect(crashed.signal).toBe('SIGKILL')
-        const next = await run(sim, connectionId)
+        const { sim, next } = await crashThenRun('rotating', connectionId, point)
         const ref = { provider: 'sim', connectionId }
         // The refresh token was spent only if the provider answered before the crash.
         const spent = point === 'after-response' || point === 'before-commit'

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
+import type { Gateway } from '../../src/gateway/index.js'
 import { webhookScheme } from '../../src/webhooks/index.js'
 
 export const stripeSecret = 'whsec_gatewaytest_stripe_0123456789'
@@ -19,6 +20,20 @@ export function stripeDelivery(id: string, type = 'charge.succeeded', secret = s
   })
   const signature = sdk.generateTestHeaderString({ payload: body, secret })
   return { headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body }
+}
+
+/** Posts a signed delivery to the gateway through `inject`, without a socket. */
+export function postDelivery(
+  gateway: Pick<Gateway, 'app'>,
+  path: string,
+  delivery: { headers: Record<string, string>; body: string },
+) {
+  return gateway.app.inject({
+    method: 'POST',
+    url: path,
+    headers: delivery.headers,
+    payload: delivery.body,
+  })
 }
 
 export interface ReceivedDelivery {
