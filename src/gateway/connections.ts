@@ -18,6 +18,7 @@ import {
 import type { Store } from '../stores/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import { resolveSecret } from './secrets.js'
 
 type OAuthConfig = NonNullable<GatewayConfig['providers'][string]['oauth']>
 
@@ -75,17 +76,8 @@ function sealerOf(env: ConnectionsOptions['env']): Sealer {
 }
 
 function providerOf(name: string, oauth: OAuthConfig, options: ConnectionsOptions): OAuthProvider {
-  const read = (variable: string, key: string): string => {
-    const value = options.env[variable]
-    if (value === undefined || value === '') {
-      throw new SeamlineError('SEAM_ERR_CREDENTIAL_MISSING', {
-        operation: 'createGateway',
-        target: `providers.${name}.oauth.${key}`,
-        reason: `names the environment variable ${variable}, which is not set`,
-      })
-    }
-    return value
-  }
+  const read = (variable: string, key: string) =>
+    resolveSecret(options.env, variable, `providers.${name}.oauth.${key}`)
   const clientSecret = read(oauth.clientSecret, 'clientSecret')
   options.redactor.addSecret(clientSecret)
   const named = oauth.policy ?? name
@@ -159,10 +151,14 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
   return {
     manager,
     has: (provider) => settings.has(provider),
-    connectionOf: (provider, named) =>
-      named ??
-      settings.get(provider)?.connection ??
-      (settings.get(provider)?.grant === 'client_credentials' ? 'default' : undefined),
+    connectionOf(provider, named) {
+      const oauth = settings.get(provider)
+      return (
+        named ??
+        oauth?.connection ??
+        (oauth?.grant === 'client_credentials' ? 'default' : undefined)
+      )
+    },
     auth: (ref) => ({
       credential: () => token(ref),
       onUnauthorized: (used) => manager.onUnauthorized(ref, used),

@@ -24,6 +24,7 @@ import { createProxy } from './proxy.js'
 import { createAsyncCalls } from './proxy-async.js'
 import { rateLimitGauges } from './rate-limits.js'
 import { scheduleReconciliations } from './reconciliations.js'
+import { resolveSecret } from './secrets.js'
 import { loadTracer, traceGateway } from './tracing.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 
@@ -63,22 +64,6 @@ export interface Gateway {
   start(port?: number, host?: string): Promise<string>
   /** Stops taking requests, lets running jobs finish (or hand back), closes the store. */
   stop(): Promise<void>
-}
-
-function resolveSecret(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  key: string,
-): string {
-  const value = env[name]
-  if (value === undefined || value === '') {
-    throw new SeamlineError('SEAM_ERR_CREDENTIAL_MISSING', {
-      operation: 'createGateway',
-      target: key,
-      reason: `names the environment variable ${name}, which is not set`,
-    })
-  }
-  return value
 }
 
 /** Opens Redis only when configured: `ioredis` is loaded on demand. */

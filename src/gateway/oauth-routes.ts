@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { isSeamlineError } from '../errors/index.js'
 import type { ConnectionRef } from '../oauth/index.js'
 import type { GatewayConnections } from './connections.js'
+import { html } from './dashboard/html.js'
 
 const statusOf: Record<string, number> = {
   SEAM_ERR_OAUTH_CONNECTION_NOT_FOUND: 404,
@@ -82,10 +83,10 @@ export function connectionAdminRoutes(app: FastifyInstance, connections: Gateway
   })
 }
 
+// What the user's browser shows at the end of the flow: one sentence, every value escaped.
 const page = (title: string, text: string): string =>
-  `<!doctype html><meta charset="utf-8"><title>${title}</title><p>${text}</p>`
-
-const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  html`<!doctype html><meta charset="utf-8" /><title>${title}</title>
+    <p>${text}</p>`.value
 
 /**
  * `GET /oauth/:provider/callback`: where the provider sends the user back. The state, sealed
@@ -114,7 +115,7 @@ export function oauthCallbackRoutes(connections: GatewayConnections) {
           .send(
             page(
               'Connected',
-              `Connected ${escape(ref.provider)} as ${escape(ref.connectionId)}. You may close this page.`,
+              `Connected ${ref.provider} as ${ref.connectionId}. You may close this page.`,
             ),
           )
       } catch (error) {
@@ -123,7 +124,7 @@ export function oauthCallbackRoutes(connections: GatewayConnections) {
         return reply
           .code(oauthStatus(error.code) ?? 400)
           .type('text/html; charset=utf-8')
-          .send(page('Not connected', `Not connected (${error.code}): ${escape(error.message)}`))
+          .send(page('Not connected', `Not connected (${error.code}): ${error.message}`))
       }
     })
     return Promise.resolve()

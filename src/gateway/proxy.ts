@@ -235,13 +235,12 @@ export function createProxy(options: ProxyOptions): Proxy {
           ? operationKey(provider, operation)
           : undefined
     const named = request.headers['x-seamline-connection']
-    const connection = options.connections?.has(provider)
-      ? options.connections.connectionOf(
-          provider,
-          typeof named === 'string' && named !== '' ? named : undefined,
-        )
-      : undefined
-    if (options.connections?.has(provider) && connection === undefined) {
+    const oauth = options.connections?.has(provider) ? options.connections : undefined
+    const connection = oauth?.connectionOf(
+      provider,
+      typeof named === 'string' && named !== '' ? named : undefined,
+    )
+    if (oauth && connection === undefined) {
       return {
         status: 400,
         error: 'connection_required',
