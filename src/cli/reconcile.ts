@@ -1,9 +1,7 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander'
-import { isSeamlineError } from '../errors/index.js'
 import {
   loadReconcileModule,
   type Reconcile,
-  type ReconcileModule,
   type ReconcileReport,
   type ReportSummary,
 } from '../reconcile/index.js'
@@ -21,23 +19,12 @@ const defaultModule = 'seamline.reconcile.mjs'
  * them on, and which may export a `close()` that ends its connections once the command is done.
  */
 async function withReconcile(file: string, work: (reconcile: Reconcile) => Promise<void>) {
-  const { reconcile, close } = await loadReconcile(file)
+  // A module it cannot use is SEAM_ERR_INVALID_ARGUMENT: exit code 2, as a bad flag.
+  const { reconcile, close } = await loadReconcileModule(file)
   try {
     await work(reconcile)
   } finally {
     await close?.()
-  }
-}
-
-// The CLI's usage errors name the flag: `--module <file> cannot be imported (…)`.
-async function loadReconcile(file: string): Promise<ReconcileModule> {
-  try {
-    return await loadReconcileModule(file)
-  } catch (error) {
-    if (!isSeamlineError(error)) throw error
-    throw new InvalidArgumentError(
-      `--module ${error.message.replace(/^load reconcilers module /, '')}`,
-    )
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { encryptionKeysVariable } from '../credentials/index.js'
 import { createSimulator, type Simulator } from '../simulator/index.js'
 import { webhookScheme } from '../webhooks/index.js'
 import type { GatewayConfig } from './config-schema.js'
@@ -145,7 +146,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
   }
   // The simulator stands in for Stripe's API too, behind the proxy, and a second one for Xero,
   // whose OAuth server issues access tokens of 40 s: the gateway refreshes them within a minute.
-  const oauthSimulator = Object.hasOwn(config.providers, 'xero')
+  const oauthSimulator = config.providers.xero?.oauth
     ? await createSimulator({
         profile: 'xero',
         seed: (Date.now() + 1) % 1_000_000,
@@ -176,7 +177,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     }),
   )
   // OAuth tokens are stored sealed: the demo seals them under a key of its own.
-  env.SEAMLINE_ENCRYPTION_KEYS ??= `demo:${randomBytes(32).toString('base64')}`
+  env[encryptionKeysVariable] ??= `demo:${randomBytes(32).toString('base64')}`
   const gateway = await createGateway(
     { ...config, providers, webhooks: { ...config.webhooks, sources } },
     {
@@ -216,31 +217,29 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     timer = setInterval(send, options.everyMs ?? 5_000)
   }
 
+  // A call of the app through the proxy; what it answers shows on the dashboard, not here.
+  const callProxy = (path: string): void =>
+    void fetch(`${url}/proxy${path}`)
+      .then((answer) => answer.body?.cancel())
+      .catch(() => undefined)
+
   // The app also calls Stripe through the proxy, in bursts past the test-mode limit: the
   // gateway queues what the quota cannot take now and retries what the provider refuses.
   let calling: NodeJS.Timeout | undefined
   if (Object.hasOwn(providers, 'stripe')) {
     const burst = () => {
-      for (let i = 0; i < 40; i++) {
-        void fetch(`${url}/proxy/stripe/v1/customers?limit=1`)
-          .then((answer) => answer.body?.cancel())
-          .catch(() => undefined)
-      }
+      for (let i = 0; i < 40; i++) callProxy('/stripe/v1/customers?limit=1')
     }
     calling = setInterval(burst, (options.everyMs ?? 5_000) * 2)
   }
 
   // The demo user connects Xero (the simulator consents at once), then the app reads its
-  // invoices through the proxy every 10 s: each call carries the connection's token.
+  // invoices through the proxy every 5 s: each call carries the connection's token.
   let reading: NodeJS.Timeout | undefined
   if (oauthSimulator && providers.xero?.oauth) {
     await connectDemoUser(url, gateway.adminToken!, 'xero', 'demo')
     onLine('demo app: connected Xero as "demo" (the gateway keeps its token fresh)')
-    reading = setInterval(() => {
-      void fetch(`${url}/proxy/xero/Invoices`)
-        .then((answer) => answer.body?.cancel())
-        .catch(() => undefined)
-    }, options.everyMs ?? 5_000)
+    reading = setInterval(() => callProxy('/xero/Invoices'), options.everyMs ?? 5_000)
   }
 
   return {
