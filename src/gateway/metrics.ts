@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { storeReports } from '../reconcile/index.js'
-import type { Store } from '../stores/index.js'
+import type { JobCounts, Store } from '../stores/index.js'
 import type { Clock } from '../time/index.js'
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways per process in tests). */
@@ -31,19 +31,21 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] })
 
-  // Depths are read from the store when scraped, so every process reports the shared queue.
-  const depth = async (field: 'ready' | 'scheduled' | 'running' | 'dead') =>
-    (await store.jobs.counts(null, clock.now()))[field]
+  // Depths are read from the store when scraped, so every process reports the shared queue;
+  // the gauges of one scrape collect together and share one read.
+  let reading: Promise<JobCounts> | undefined
+  const counts = (): Promise<JobCounts> =>
+    (reading ??= store.jobs.counts(null, clock.now()).finally(() => (reading = undefined)))
   new Gauge({
     name: 'seamline_queue_depth',
     help: 'Jobs waiting to run (due now or scheduled) in the store.',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const counts = await store.jobs.counts(null, clock.now())
-      this.set({ state: 'ready' }, counts.ready)
-      this.set({ state: 'scheduled' }, counts.scheduled)
-      this.set({ state: 'running' }, counts.running)
+      const { ready, scheduled, running } = await counts()
+      this.set({ state: 'ready' }, ready)
+      this.set({ state: 'scheduled' }, scheduled)
+      this.set({ state: 'running' }, running)
     },
   })
   new Gauge({
@@ -51,7 +53,7 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
     help: 'How long the oldest job due now has waited to start (0 when none is due).',
     registers: [registry],
     async collect() {
-      const { oldestReadyAt } = await store.jobs.counts(null, clock.now())
+      const { oldestReadyAt } = await counts()
       this.set(oldestReadyAt === null ? 0 : Math.max(0, clock.now() - oldestReadyAt) / 1_000)
     },
   })
@@ -86,7 +88,7 @@ export function createMetrics(store: Store, clock: Clock): GatewayMetrics {
     help: 'Dead letters in the store (DLQ depth).',
     registers: [registry],
     async collect() {
-      this.set(await depth('dead'))
+      this.set((await counts()).dead)
     },
   })
 
