@@ -33,6 +33,16 @@ interface Run {
   signal: NodeJS.Signals | null
 }
 
+/** What a refresh process is told: where the store, the provider and the connection are. */
+const workerEnv = (storeUrl: string, sim: Simulator, connectionId: string) => ({
+  STORE_URL: storeUrl,
+  TOKEN_URL: `${sim.url}/oauth/token`,
+  CLIENT_ID: sim.credentials.clientId!,
+  CLIENT_SECRET: sim.credentials.clientSecret!,
+  KEYS: keys,
+  CONNECTION: connectionId,
+})
+
 const providerOf = (sim: Simulator): OAuthProvider => ({
   tokenUrl: `${sim.url}/oauth/token`,
   authorizeUrl: `${sim.url}/oauth/authorize`,
@@ -112,12 +122,7 @@ function describeDialect(dialect: string, storeUrl: () => string): void {
       const before = sim.stats().refreshes
       const workers = Array.from({ length: 4 }, () =>
         start({
-          STORE_URL: storeUrl(),
-          TOKEN_URL: `${sim.url}/oauth/token`,
-          CLIENT_ID: sim.credentials.clientId!,
-          CLIENT_SECRET: sim.credentials.clientSecret!,
-          KEYS: keys,
-          CONNECTION: connectionId,
+          ...workerEnv(storeUrl(), sim, connectionId),
           CALLS: '250',
         }),
       )
@@ -181,12 +186,7 @@ function describeCrashes(dialect: string, storeUrl: () => string): void {
 
     const run = (sim: Simulator, connectionId: string, crash = '') =>
       start({
-        STORE_URL: storeUrl(),
-        TOKEN_URL: `${sim.url}/oauth/token`,
-        CLIENT_ID: sim.credentials.clientId!,
-        CLIENT_SECRET: sim.credentials.clientSecret!,
-        KEYS: keys,
-        CONNECTION: connectionId,
+        ...workerEnv(storeUrl(), sim, connectionId),
         ALERT_URL: alertUrl,
         // Short, so the next process waits briefly for the dead one's lease; the token request's
         // limit stays far above a loopback round trip on a busy machine.
