@@ -109,7 +109,7 @@ async function contender(name: string, order: string): Promise<Record<string, nu
 const benchmark = (order: 'sorted' | 'unsorted'): Benchmark => ({
   name: `reconcile: 1M vs 1M JSON-lines records, ${order}`,
   what: `Records compared per second and peak RSS, diffing two JSON-lines files of ${perSide.toLocaleString('en-US')} records each with 0.1 % differences (missing on either side, changed fields; the unchanged ones written with another key order and cents as text on one side).`,
-  how: `Each contender runs alone in a child process (peak RSS is its own). Seamline: \`jsonLinesSource\` on both sides${order === 'sorted' ? ', `ordered: true`, so the merge engine streams both' : ', unordered, so the partition engine hashes, spilling to disk past its 32 MiB budget'}; canonical values (decimal text equals numbers). maps: a plain script that reads both files with readline into Maps and compares JSON of the fields. Records/s counts both sides.`,
+  how: `Each contender runs alone in a child process (peak RSS is its own). Seamline: \`jsonLinesSource\` on both sides${order === 'sorted' ? ', `ordered: true`, so the merge engine streams both' : ', unordered, so the partition engine hashes, spilling to disk past its 32 MiB budget (from the first line, as a file over twice the budget)'}; canonical values (decimal text equals numbers). maps: a plain script that reads both files with readline into Maps and compares JSON of the fields. Records/s counts both sides.`,
   ops: perSide * 2,
   repetitions: 5,
   metrics: [recordsPerSec, peakRss],

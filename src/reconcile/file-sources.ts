@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { SeamlineError } from '../errors/index.js'
 import { CsvError, CsvParser } from './csv.js'
@@ -23,6 +24,16 @@ const recipes = new WeakMap<object, FileRecipe>()
 
 /** The recipe a JSON-lines source was made from; undefined for any other source. */
 export const fileRecipeOf = (source: object): FileRecipe | undefined => recipes.get(source)
+
+/** The size of a JSON-lines source's file; 0 for any other source, or a file that cannot be read (the reading reports that). */
+export async function fileBytesOf(source: object): Promise<number> {
+  const recipe = recipes.get(source)
+  if (!recipe) return 0
+  return stat(recipe.path).then(
+    (s) => s.size,
+    () => 0,
+  )
+}
 
 const sourceError = (path: string, reason: string, cause?: unknown) =>
   new SeamlineError('SEAM_ERR_RECONCILE_SOURCE', {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SeamlineError } from '../errors/index.js'
 import { entryBatches, type EntryOptions } from './entries.js'
+import { fileBytesOf } from './file-sources.js'
 import type { Tally } from './findings.js'
 import type { CompiledSide } from './side.js'
 import type { Key, SourceRecord } from './source.js'
@@ -147,6 +148,15 @@ export async function partitionDiff(
 
   let table = new Map<Key, string>()
   let bytes = 0
+  const spill = async (): Promise<{ dir: string; left: Spill }> => {
+    const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'seamline-reconcile-'))
+    options.onSpill?.(fanout)
+    return { dir, left: new Spill(dir, 'left', 0) }
+  }
+  // A whole file (no window) that would fill the table twice over is partitioned from its first
+  // line: filling the table only to write it out again costs time, and leaves a heap the size of
+  // the table that the collector gives back late.
+  if (!options.window && (await fileBytesOf(left.spec.source)) > 2 * budget) spilled = await spill()
   const lefts = entryBatches(left, options)
   try {
     for await (const { keys, canons, parts } of lefts) {
@@ -169,9 +179,7 @@ export async function partitionDiff(
         table.set(key, canon)
         bytes += costOf(key, canon)
         if (bytes > budget) {
-          const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'seamline-reconcile-'))
-          spilled = { dir, left: new Spill(dir, 'left', 0) }
-          options.onSpill?.(fanout)
+          spilled = await spill()
           for (const [k, c] of table) {
             const write = spilled.left.add(k, c)
             if (write) await write

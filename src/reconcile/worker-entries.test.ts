@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { entryBatches, type EntryOptions } from './entries.js'
 import { compileSide, type SideSpec } from './side.js'
-import type { Finding } from './findings.js'
+import { Tally, type Finding } from './findings.js'
+import { partitionDiff } from './partition-diff.js'
 import { createReconcile, jsonLinesSource, type ReconcilerOptions } from './index.js'
 import { liveReadingThreads } from './worker-entries.js'
 
@@ -244,5 +245,56 @@ describe('reading threads', () => {
     let count = 0
     for await (const batch of entryBatches(side, { workers: true })) count += batch.keys.length
     expect(count).toBe(left.length)
+  })
+})
+
+describe('the partition engine on a large file', () => {
+  it('partitions from the first line a file twice its budget, and finds the same', async () => {
+    const { left, right } = sides(1_200)
+    const l = write('large-left.jsonl', left)
+    const r = write('large-right.jsonl', right)
+    const fileBytes = statSync(l).size
+    const run = async (memoryBytes: number, window?: { from: number }) => {
+      const compile = (name: 'left' | 'right', path: string) =>
+        compileSide(
+          name,
+          { source: jsonLinesSource(path, { chunkBytes: 4_096 }), watermark: 'updated' },
+          fields,
+          'string',
+          'r',
+        )
+      const tally = new Tally(Object.keys(fields), 10_000)
+      const events: string[] = []
+      await partitionDiff(compile('left', l), compile('right', r), tally, {
+        reconciler: 'r',
+        memoryBytes,
+        tempDir: temp,
+        ...(window && { window }),
+        onSpill: () => events.push('spill'),
+        afterBatch: () => void events.push('batch'),
+      })
+      // Spilled findings come partition by partition: compared as sets.
+      const sorted = Object.fromEntries(
+        Object.entries(tally.samples).map(([kind, list]) => [
+          kind,
+          (list as { key: unknown }[]).map((f) => JSON.stringify(f)).sort(),
+        ]),
+      )
+      return { events, counts: tally.counts, samples: sorted }
+    }
+    // Past twice the budget: spilled before the first batch. Short of it: once the table fills.
+    const upFront = await run(Math.floor(fileBytes / 2) - 1)
+    const late = await run(Math.floor(fileBytes / 2) + 1)
+    expect(upFront.events[0]).toBe('spill')
+    expect(late.events.indexOf('spill')).toBeGreaterThan(0)
+    const inMemory = await run(fileBytes * 10)
+    expect(inMemory.events).not.toContain('spill')
+    expect(upFront.counts.mismatched).toBeGreaterThan(50)
+    expect({ ...upFront, events: [] }).toEqual({ ...inMemory, events: [] })
+    expect({ ...late, events: [] }).toEqual({ ...inMemory, events: [] })
+    // A window may keep few of the file's records: the table is tried first.
+    const windowed = await run(Math.floor(fileBytes / 2) - 1, { from: 1_767_225_600_900 })
+    expect(windowed.events[0]).toBe('batch')
+    expect(readdirSync(temp).filter((n) => n.startsWith('seamline-reconcile-'))).toEqual([])
   })
 })

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads'
 import { SeamlineError, type ErrorCode } from '../errors/index.js'
 import type { EntryBatch, EntryOptions } from './entries.js'
 import {
+  fileBytesOf,
   fileRecipeOf,
   jsonLineError,
   JsonLineProblem,
@@ -77,17 +78,8 @@ export async function workerPlanFor<R>(
   } catch {
     return undefined
   }
-  if (options.workers === undefined) {
-    // A file that cannot be opened is reported by the reading itself.
-    const size = await open(file.path).then(
-      (handle) =>
-        handle
-          .stat()
-          .then((s) => s.size)
-          .finally(() => handle.close()),
-      () => 0,
-    )
-    if (size < smallFile) return undefined
+  if (options.workers === undefined && (await fileBytesOf(side.spec.source)) < smallFile) {
+    return undefined
   }
   return { file, data }
 }
