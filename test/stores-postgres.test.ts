@@ -233,6 +233,13 @@ describe.skipIf(!pgUrl)('postgres migrations', () => {
       const recorded = await schema.pool.query('SELECT version FROM seamline_migrations')
       expect(recorded.rowCount).toBe(applied.length)
       expect(await stores[0]?.migrate()).toEqual([])
+      // Enqueues and claims write no entry into the index of finished jobs.
+      const { rows } = await schema.pool.query<{ indexdef: string }>(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'seamline_jobs_finished' AND schemaname = current_schema()",
+      )
+      expect(rows[0]?.indexdef).toMatch(
+        /WHERE \(state = ANY \(ARRAY\['completed'::text, 'dead'::text\]\)\)/,
+      )
     } finally {
       await Promise.all(stores.map((store) => store.close()))
     }

@@ -115,6 +115,30 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect(await store.jobs.get('999999999')).toBeUndefined()
       })
 
+      it('keeps every value of a batch as given, quotes, braces and backslashes included', async () => {
+        const name = uniqueName()
+        const awkward = `a "quoted" {brace}, back\\slash \\" NULL ☃ \t`
+        const payloads = [awkward, { [awkward]: [awkward, null] }, null, 0, [], '', 'NULL', true]
+        const inserted = await store.jobs.enqueue(
+          payloads.map((payload, i) =>
+            job(name, {
+              payload,
+              idempotencyKey: `${awkward}${i}`,
+              key: `${awkward}${i}`,
+              orderKey: awkward,
+            }),
+          ),
+          0,
+        )
+        const stored = await Promise.all(inserted.map((r) => store.jobs.get(r?.id ?? '')))
+        expect(stored.map((j) => j?.payload)).toEqual(payloads)
+        expect(stored.map((j) => j?.idempotencyKey)).toEqual(
+          payloads.map((_, i) => `${awkward}${i}`),
+        )
+        expect(stored.map((j) => j?.key)).toEqual(payloads.map((_, i) => `${awkward}${i}`))
+        expect(new Set(stored.map((j) => j?.orderKey))).toEqual(new Set([awkward]))
+      })
+
       it('never hands one job to two concurrent claimers', async () => {
         const name = uniqueName()
         await store.jobs.enqueue(

@@ -38,14 +38,33 @@ export function insertRecord(
   }
 }
 
+/** The batch as the insert statement's column arrays; JSON values go as text. */
+function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
+  const json = (value: unknown): string | null =>
+    value === undefined || value === null ? null : JSON.stringify(value)
+  return {
+    names: inputs.map(({ job }) => job.name),
+    payloads: inputs.map(({ job }) => JSON.stringify(job.payload ?? null)),
+    priorities: inputs.map(({ job }) => job.priority),
+    runAts: inputs.map(({ job }) => job.runAt),
+    maxAttempts: inputs.map(({ job }) => job.maxAttempts),
+    maxRescues: inputs.map(({ job }) => job.maxRescues),
+    keys: inputs.map(({ job }) => job.key ?? null),
+    orderKeys: inputs.map(({ job }) => job.orderKey ?? null),
+    groupKeys: inputs.map(({ job }) => job.groupKey ?? null),
+    groupLimits: inputs.map(({ job }) => job.groupLimit ?? null),
+    backoffs: inputs.map(({ job }) => json(job.backoff)),
+    idempotencyKeys: inputs.map(({ idempotencyKey }) => idempotencyKey),
+  }
+}
+
 /** Inserts the batch in one statement; undefined where a held key kept a job out. */
 async function insertAll(
   db: Queryable,
   inputs: readonly JobInput[],
   now: number,
 ): Promise<(EnqueueResult | undefined)[]> {
-  const records = JSON.stringify(inputs.map(insertRecord))
-  const inserted = await rows(db, s.insert, { jobs: records, now })
+  const inserted = await rows(db, s.insert, { ...insertColumns(inputs), now })
   return inserted.map((row) =>
     row.inserted === true ? { id: String(row.id), outcome: 'inserted' } : undefined,
   )

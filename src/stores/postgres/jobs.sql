@@ -2,16 +2,20 @@
 -- load); times are milliseconds since the epoch from the application's clock.
 
 -- name: insert
--- Inserts a batch in one statement. Ids are drawn in input order (`nextval` runs after the
--- sort), so ids follow the batch and the answer maps back to it; a job whose key is held is
--- left out and answered with `inserted = false`. Rows go in by key, so two batches waiting on
--- each other's keys wait in one order (no deadlock), and of one key the batch's first wins.
+-- Inserts a batch in one statement, its columns given as arrays (a JSON document of the batch
+-- would be parsed whole at planning, and again into rows). Ids are drawn in input order
+-- (`nextval` runs after the sort), so ids follow the batch and the answer maps back to it; a job
+-- whose key is held is left out and answered with `inserted = false`. Rows go in by key, so two
+-- batches waiting on each other's keys wait in one order (no deadlock), and of one key the
+-- batch's first wins.
 WITH input AS MATERIALIZED (
   SELECT nextval('seamline_jobs_id_seq') AS id, j.*
-    FROM jsonb_to_recordset(:jobs::jsonb) AS j(
-           i integer, name text, payload jsonb, priority integer, run_at bigint,
-           max_attempts integer, max_rescues integer, key text, order_key text, group_key text,
-           group_limit integer, backoff jsonb, idempotency_key text)
+    FROM unnest(:names::text[], :payloads::jsonb[], :priorities::integer[], :runAts::bigint[],
+                :maxAttempts::integer[], :maxRescues::integer[], :keys::text[],
+                :orderKeys::text[], :groupKeys::text[], :groupLimits::integer[],
+                :backoffs::jsonb[], :idempotencyKeys::text[])
+           WITH ORDINALITY AS j(name, payload, priority, run_at, max_attempts, max_rescues, key,
+                                order_key, group_key, group_limit, backoff, idempotency_key, i)
    ORDER BY j.i
 ), inserted AS (
   INSERT INTO seamline_jobs (id, name, payload, state, priority, run_at, created_at, updated_at,
@@ -141,15 +145,17 @@ RETURNING j.*
 -- statement that waits for job rows does, so two of them never deadlock. Rows are found by id
 -- alone: "running" is asked as "has a lease" (the same, by the table's check), which no index
 -- answers; asked as a state, the planner would walk every running job's index entries, dead
--- ones included, and once per outcome when its statistics say few are running. A completion
--- marked `remove` deletes its row instead.
+-- ones included, and once per outcome when its statistics say few are running. The ids are also
+-- given as an array, which the primary key answers: joined to the outcomes alone, a planner
+-- whose statistics lag reads the whole table (completed jobs kept included) into a hash. A
+-- completion marked `remove` deletes its row instead.
 WITH o AS (
   SELECT * FROM jsonb_to_recordset(:outcomes::jsonb) AS o(
     id bigint, delivery integer, kind text, run_at bigint, error jsonb, reason text, event jsonb,
     remove boolean)
 ), locked AS (
   SELECT o.* FROM seamline_jobs j JOIN o ON j.id = o.id AND j.deliveries = o.delivery
-   WHERE j.lease_until IS NOT NULL
+   WHERE j.id = ANY (ARRAY(SELECT o.id FROM o)) AND j.lease_until IS NOT NULL
    ORDER BY j.id
      FOR UPDATE OF j
 ), removed AS (
