@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import pg from 'pg'
 import { Pool } from 'undici'
 import type { Benchmark } from '../harness.js'
@@ -226,6 +227,30 @@ async function paced(pool: Pool, list: Delivery[]): Promise<{ p50: number; p99: 
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
 }
 
+/** Jobs not yet finished in a store (a PostgreSQL schema or a SQLite file): the gateway's backlog. */
+async function unfinished(db: 'sqlite' | 'postgres', where: string): Promise<number> {
+  const count = (table: string) =>
+    `SELECT count(*) AS n FROM ${table} WHERE state IN ('pending', 'running')`
+  if (db === 'postgres') {
+    return Number((await admin!.query<{ n: string }>(count(`${where}.seamline_jobs`))).rows[0]!.n)
+  }
+  const reader = new Database(where, { readonly: true })
+  try {
+    return (reader.prepare(count('seamline_jobs')).get() as { n: number }).n
+  } finally {
+    reader.close()
+  }
+}
+
+/** Waits, untimed, until the gateway has forwarded every event it took in. */
+async function forwarded(db: 'sqlite' | 'postgres', where: string): Promise<void> {
+  const deadline = Date.now() + 300_000
+  while ((await unfinished(db, where)) > 0) {
+    if (Date.now() > deadline) throw new Error('the gateway did not forward its backlog in 5 min')
+    await sleep(100)
+  }
+}
+
 /** One run: a saturating run of `ops` deliveries, then a paced run at `pacedRate`/s. */
 async function run(target: Server, ops: number) {
   const load = deliveries(ops)
@@ -253,15 +278,16 @@ const metrics = [
 ] as const
 
 const how = (db: string, store: string, baseline: string) =>
-  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. \`seamline gateway\`: the whole gateway (\`createGateway\`: Fastify, the same inbox on the same kind of store, logs at \`warn\`) with its worker running, forwarding every event, signed with Standard Webhooks headers, to a destination in the gateway's process that answers 200 at once: ingress and delivery share the process and the database during the measurement. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
+  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. \`seamline gateway\`: the whole gateway (\`createGateway\`: Fastify, the same inbox on the same kind of store, logs at \`warn\`) with its worker running, forwarding every event, signed with Standard Webhooks headers, to a destination in the gateway's process that answers 200 at once: ingress and delivery share the process and the database during the measurement; after each of its runs, untimed, it forwards its backlog to the end, so that no other subject's run shares the machine with it. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
 
 function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
   let dir = ''
   const schemas: string[] = []
   const servers: Partial<Record<'seamline' | 'gateway' | 'express', Server>> = {}
+  const schemaOf = (subject: string) => `bench_webhooks_${tag}_${subject}`
   const target = async (subject: 'seamline' | 'gateway' | 'express') => {
     if (db === 'sqlite') return join(dir, `${subject}.sqlite`)
-    const schema = `bench_webhooks_${tag}_${subject}`
+    const schema = schemaOf(subject)
     await admin!.query(`CREATE SCHEMA ${schema}`)
     schemas.push(schema)
     return `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
@@ -315,7 +341,11 @@ function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
     },
     subjects: {
       seamline: (ops) => run(servers.seamline!, ops),
-      'seamline gateway': (ops) => run(servers.gateway!, ops),
+      'seamline gateway': async (ops) => {
+        const result = await run(servers.gateway!, ops)
+        await forwarded(db, db === 'sqlite' ? join(dir, 'gateway.sqlite') : schemaOf('gateway'))
+        return result
+      },
       'Express + stripe SDK + INSERT': (ops) => run(servers.express!, ops),
     },
   }
