@@ -126,6 +126,7 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
               idempotencyKey: `${awkward}${i}`,
               key: `${awkward}${i}`,
               orderKey: awkward,
+              ...(i === 1 && { backoff: { baseMs: 7, capMs: 9 } }),
             }),
           ),
           0,
@@ -137,6 +138,9 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         )
         expect(stored.map((j) => j?.key)).toEqual(payloads.map((_, i) => `${awkward}${i}`))
         expect(new Set(stored.map((j) => j?.orderKey))).toEqual(new Set([awkward]))
+        expect(stored.map((j) => j?.backoff ?? null)).toEqual(
+          payloads.map((_, i) => (i === 1 ? { baseMs: 7, capMs: 9 } : null)),
+        )
       })
 
       it('never hands one job to two concurrent claimers', async () => {

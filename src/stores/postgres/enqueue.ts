@@ -40,8 +40,6 @@ export function insertRecord(
 
 /** The batch as the insert statement's column arrays; JSON values go as text. */
 function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
-  const json = (value: unknown): string | null =>
-    value === undefined || value === null ? null : JSON.stringify(value)
   return {
     names: inputs.map(({ job }) => job.name),
     payloads: inputs.map(({ job }) => JSON.stringify(job.payload ?? null)),
@@ -53,7 +51,7 @@ function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
     orderKeys: inputs.map(({ job }) => job.orderKey ?? null),
     groupKeys: inputs.map(({ job }) => job.groupKey ?? null),
     groupLimits: inputs.map(({ job }) => job.groupLimit ?? null),
-    backoffs: inputs.map(({ job }) => json(job.backoff)),
+    backoffs: inputs.map(({ job }) => (job.backoff ? JSON.stringify(job.backoff) : null)),
     idempotencyKeys: inputs.map(({ idempotencyKey }) => idempotencyKey),
   }
 }
