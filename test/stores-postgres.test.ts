@@ -8,7 +8,7 @@ import {
   type PostgresStoreOptions,
   type Store,
 } from '../src/stores/index.js'
-import { inline, toPositional } from '../src/stores/postgres/statements.js'
+import { inline, readStatements, toPositional } from '../src/stores/postgres/statements.js'
 import { describeStoreConformance } from './conformance/stores.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 
@@ -251,6 +251,54 @@ describe.skipIf(!pgUrl)('postgres migrations', () => {
       code: 'SEAM_ERR_STORE_MIGRATION',
       message: expect.stringMatching(/newer than this version/) as unknown,
     })
+  })
+})
+
+describe.skipIf(!pgUrl)('postgres job counts', () => {
+  const schema = usePostgresSchema()
+
+  it('read no completed job, however many are kept', async () => {
+    const store = await postgresStore({ url: schema.url, maxConnections: 2 })
+    try {
+      await schema.pool.query(`
+        INSERT INTO seamline_jobs (name, payload, state, run_at, created_at, updated_at,
+                                   max_attempts, max_rescues, idempotency_key, finished_at)
+        SELECT 'done', '{}', 'completed', 1, 1, 1, 1, 0, 'k' || g, 1
+          FROM generate_series(1, 20000) g`)
+      const job = (runAt: number): NewJob => ({
+        name: 'counted',
+        payload: null,
+        runAt,
+        priority: 0,
+        maxAttempts: 1,
+        maxRescues: 0,
+      })
+      await store.jobs.enqueue([job(500), job(700), job(5_000)], 0)
+      await schema.pool.query('ANALYZE seamline_jobs')
+      expect(await store.jobs.counts(null, 1_000)).toEqual({
+        ready: 2,
+        scheduled: 1,
+        running: 0,
+        dead: 0,
+        oldestReadyAt: 500,
+      })
+      expect((await store.jobs.counts(['other'], 1_000)).ready).toBe(0)
+      const { counts } = readStatements(
+        new URL('../src/stores/postgres/jobs.sql', import.meta.url),
+        ['counts'],
+        'plan',
+      )
+      const values: Record<string, unknown> = { now: 1_000, names: null }
+      const { rows } = await schema.pool.query<{ 'QUERY PLAN': unknown }>({
+        text: `EXPLAIN (FORMAT JSON) ${counts.text}`,
+        values: counts.params.map((param) => values[param]),
+      })
+      const scans = JSON.stringify(rows[0]?.['QUERY PLAN']).match(/"Node Type":"[^"]*Scan"/g)
+      expect(scans?.length).toBeGreaterThan(0)
+      expect(scans?.filter((scan) => scan.includes('Seq Scan'))).toEqual([])
+    } finally {
+      await store.close()
+    }
   })
 })
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { sqliteStore } from '../src/stores/index.js'
 import { openSqlite } from '../src/stores/sqlite/connection.js'
+import { readQueries } from '../src/stores/sql-files.js'
 import { describeStoreConformance } from './conformance/stores.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
@@ -37,6 +38,45 @@ describe('sqlite store', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
       expect(db.pragma('synchronous', { simple: true })).toBe(level)
       db.close()
+    }
+  })
+
+  it('counts jobs by state without reading completed ones', async () => {
+    const path = file.replace('settings', 'counts')
+    const store = sqliteStore({ path })
+    const { counts } = readQueries(new URL('../src/stores/sqlite/jobs.sql', import.meta.url), [
+      'counts',
+    ])
+    const db = new Database(path)
+    try {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${counts}`).all({ now: 0, names: null }) as {
+        detail: string
+      }[]
+      expect(plan.length).toBeGreaterThan(0)
+      // A bare SCAN reads the whole table; the partial indexes hold only their state's jobs.
+      expect(plan.filter((step) => /^SCAN seamline_jobs$/.test(step.detail))).toEqual([])
+      await store.jobs.enqueue(
+        [500, 700, 5_000].map((runAt) => ({
+          name: 'counted',
+          payload: null,
+          runAt,
+          priority: 0,
+          maxAttempts: 1,
+          maxRescues: 0,
+        })),
+        0,
+      )
+      expect(await store.jobs.counts(null, 1_000)).toEqual({
+        ready: 2,
+        scheduled: 1,
+        running: 0,
+        dead: 0,
+        oldestReadyAt: 500,
+      })
+      expect((await store.jobs.counts(['other'], 1_000)).ready).toBe(0)
+    } finally {
+      db.close()
+      await store.close()
     }
   })
 

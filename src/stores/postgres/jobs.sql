@@ -284,14 +284,22 @@ UPDATE seamline_cron_slots SET job_id = :jobId::bigint
  WHERE schedule = :schedule::text AND slot_at = :slotAt::bigint
 
 -- name: counts
+-- One count per state, each read from that state's partial index: a scan of the table would
+-- read every completed job kept, on every scrape of the metrics.
 SELECT
-  count(*) FILTER (WHERE state = 'pending' AND run_at <= :now::bigint) AS ready,
-  count(*) FILTER (WHERE state = 'pending' AND run_at > :now::bigint) AS scheduled,
-  count(*) FILTER (WHERE state = 'running') AS running,
-  count(*) FILTER (WHERE state = 'dead') AS dead,
-  min(run_at) FILTER (WHERE state = 'pending' AND run_at <= :now::bigint) AS oldest_ready_at
-FROM seamline_jobs
-WHERE state <> 'completed' AND (:names::text[] IS NULL OR name = ANY(:names::text[]))
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at <= :now::bigint
+      AND (:names::text[] IS NULL OR name = ANY(:names::text[]))) AS ready,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at > :now::bigint
+      AND (:names::text[] IS NULL OR name = ANY(:names::text[]))) AS scheduled,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'running' AND (:names::text[] IS NULL OR name = ANY(:names::text[]))) AS running,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'dead' AND (:names::text[] IS NULL OR name = ANY(:names::text[]))) AS dead,
+  (SELECT min(run_at) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at <= :now::bigint
+      AND (:names::text[] IS NULL OR name = ANY(:names::text[]))) AS oldest_ready_at
 
 -- name: prune
 DELETE FROM seamline_jobs WHERE state = 'completed' AND finished_at < :before::bigint

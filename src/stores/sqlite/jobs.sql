@@ -179,14 +179,24 @@ ON CONFLICT DO NOTHING
 UPDATE seamline_cron_slots SET job_id = :jobId WHERE schedule = :schedule AND slot_at = :slotAt
 
 -- name: counts
+-- One count per state, each read from that state's partial index: a scan of the table would
+-- read every completed job kept, on every scrape of the metrics.
 SELECT
-  count(*) FILTER (WHERE state = 'pending' AND run_at <= :now) AS ready,
-  count(*) FILTER (WHERE state = 'pending' AND run_at > :now) AS scheduled,
-  count(*) FILTER (WHERE state = 'running') AS running,
-  count(*) FILTER (WHERE state = 'dead') AS dead,
-  min(run_at) FILTER (WHERE state = 'pending' AND run_at <= :now) AS oldestReadyAt
-FROM seamline_jobs
-WHERE state <> 'completed' AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at <= :now
+      AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))) AS ready,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at > :now
+      AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))) AS scheduled,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'running'
+      AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))) AS running,
+  (SELECT count(*) FROM seamline_jobs
+    WHERE state = 'dead'
+      AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))) AS dead,
+  (SELECT min(run_at) FROM seamline_jobs
+    WHERE state = 'pending' AND run_at <= :now
+      AND (:names IS NULL OR name IN (SELECT value FROM json_each(:names)))) AS oldestReadyAt
 
 -- name: prune
 DELETE FROM seamline_jobs WHERE state = 'completed' AND finished_at < :before
