@@ -10,6 +10,7 @@ import {
 } from '../src/stores/index.js'
 import { inline, readStatements, toPositional } from '../src/stores/postgres/statements.js'
 import { describeStoreConformance } from './conformance/stores.js'
+import { expectCountsOfThreeJobs } from './helpers/job-counts.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 
 function job(name: string, overrides: Partial<NewJob> = {}): NewJob {
@@ -265,24 +266,8 @@ describe.skipIf(!pgUrl)('postgres job counts', () => {
                                    max_attempts, max_rescues, idempotency_key, finished_at)
         SELECT 'done', '{}', 'completed', 1, 1, 1, 1, 0, 'k' || g, 1
           FROM generate_series(1, 20000) g`)
-      const job = (runAt: number): NewJob => ({
-        name: 'counted',
-        payload: null,
-        runAt,
-        priority: 0,
-        maxAttempts: 1,
-        maxRescues: 0,
-      })
-      await store.jobs.enqueue([job(500), job(700), job(5_000)], 0)
+      await expectCountsOfThreeJobs(store)
       await schema.pool.query('ANALYZE seamline_jobs')
-      expect(await store.jobs.counts(null, 1_000)).toEqual({
-        ready: 2,
-        scheduled: 1,
-        running: 0,
-        dead: 0,
-        oldestReadyAt: 500,
-      })
-      expect((await store.jobs.counts(['other'], 1_000)).ready).toBe(0)
       const { counts } = readStatements(
         new URL('../src/stores/postgres/jobs.sql', import.meta.url),
         ['counts'],

@@ -4,6 +4,7 @@ import { sqliteStore } from '../src/stores/index.js'
 import { openSqlite } from '../src/stores/sqlite/connection.js'
 import { readQueries } from '../src/stores/sql-files.js'
 import { describeStoreConformance } from './conformance/stores.js'
+import { expectCountsOfThreeJobs } from './helpers/job-counts.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const path = useTempSqliteFile()
@@ -55,25 +56,7 @@ describe('sqlite store', () => {
       expect(plan.length).toBeGreaterThan(0)
       // A bare SCAN reads the whole table; the partial indexes hold only their state's jobs.
       expect(plan.filter((step) => /^SCAN seamline_jobs$/.test(step.detail))).toEqual([])
-      await store.jobs.enqueue(
-        [500, 700, 5_000].map((runAt) => ({
-          name: 'counted',
-          payload: null,
-          runAt,
-          priority: 0,
-          maxAttempts: 1,
-          maxRescues: 0,
-        })),
-        0,
-      )
-      expect(await store.jobs.counts(null, 1_000)).toEqual({
-        ready: 2,
-        scheduled: 1,
-        running: 0,
-        dead: 0,
-        oldestReadyAt: 500,
-      })
-      expect((await store.jobs.counts(['other'], 1_000)).ready).toBe(0)
+      await expectCountsOfThreeJobs(store)
     } finally {
       db.close()
       await store.close()
