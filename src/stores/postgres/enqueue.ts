@@ -16,28 +16,6 @@ interface JobInput {
 
 const holderKey = (name: string, key: string): string => `${name}\u0000${key}`
 
-/** A job as the insert statements read it from JSON. */
-export function insertRecord(
-  { job, idempotencyKey }: JobInput,
-  i: number,
-): Record<string, unknown> {
-  return {
-    i,
-    name: job.name,
-    payload: job.payload ?? null,
-    priority: job.priority,
-    run_at: job.runAt,
-    max_attempts: job.maxAttempts,
-    max_rescues: job.maxRescues,
-    key: job.key ?? null,
-    order_key: job.orderKey ?? null,
-    group_key: job.groupKey ?? null,
-    group_limit: job.groupLimit ?? null,
-    backoff: job.backoff ?? null,
-    idempotency_key: idempotencyKey,
-  }
-}
-
 /** The batch as the insert statement's column arrays; JSON values go as text. */
 function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
   return {

@@ -7,7 +7,6 @@ import type {
   InboxRecord,
   InboxStore,
 } from '../other-types.js'
-import { insertRecord } from './enqueue.js'
 import { changes, readStatements, rows, type Queryable, type Row } from './statements.js'
 import { inTransaction } from './transaction.js'
 
@@ -43,6 +42,22 @@ const rowRecord = (e: InboxEvent, i: number) => ({
   body: base64(e.body),
 })
 
+/** An event's job as the receive statement reads it from JSON. */
+const jobRecord = (job: NewJob, idempotencyKey: string) => ({
+  name: job.name,
+  payload: job.payload ?? null,
+  priority: job.priority,
+  run_at: job.runAt,
+  max_attempts: job.maxAttempts,
+  max_rescues: job.maxRescues,
+  key: job.key ?? null,
+  order_key: job.orderKey ?? null,
+  group_key: job.groupKey ?? null,
+  group_limit: job.groupLimit ?? null,
+  backoff: job.backoff ?? null,
+  idempotency_key: idempotencyKey,
+})
+
 /** The first event of each (source, event id): a batch naming one twice stores its first copy. */
 function firstOfEach(events: readonly InboxEvent[]): InboxEvent[] {
   const seen = new Set<string>()
@@ -71,9 +86,7 @@ async function receiveAtOnce(
   const firsts = firstOfEach(events)
   const records = firsts.map((e, i) => ({
     ...rowRecord(e, i),
-    job: e.job
-      ? insertRecord({ job: e.job, idempotencyKey: e.job.idempotencyKey ?? newKey() }, i)
-      : null,
+    job: e.job ? jobRecord(e.job, e.job.idempotencyKey ?? newKey()) : null,
   }))
   const rowsStored = await rows(db, s.inboxReceive, { events: JSON.stringify(records) })
   const jobOf = new Map(
