@@ -1,35 +1,79 @@
+export interface GroupCommitOptions {
+  /** Store calls in flight at once; what arrives meanwhile waits and goes in the next one. */
+  maxInFlight: number
+  /** Items one call takes at most; a caller's items are never split, so one caller may exceed it. */
+  maxItems: number
+}
+
+interface Entry<Item, Outcome> {
+  items: readonly Item[]
+  resolve: (outcomes: Outcome[]) => void
+  reject: (error: unknown) => void
+}
+
 /**
- * Group commit: what concurrent requests ask to store in the same turn of the event loop goes to
- * the store in one call (one transaction), and each caller gets back its own part of the answer.
- * A failure fails every caller of that batch, none of whose items was stored.
+ * Group commit: what concurrent requests ask to store goes to the store in one call (one
+ * transaction), and each caller gets back its own part of the answer. A call starts at the next
+ * turn of the event loop, unless `maxInFlight` calls are still out: then what arrives waits for
+ * one of them to end. So under load, batches grow instead of transactions multiplying, and a
+ * burst after a stall is written in a few transactions rather than racing for connections. A
+ * failure fails every caller of that batch, none of whose items was stored.
  */
 export function groupCommit<Item, Outcome>(
   store: (items: readonly Item[]) => Promise<Outcome[]>,
+  { maxInFlight, maxItems }: GroupCommitOptions,
 ): (items: readonly Item[]) => Promise<Outcome[]> {
-  let pending: {
-    items: readonly Item[]
-    resolve: (o: Outcome[]) => void
-    reject: (e: unknown) => void
-  }[] = []
-  const flush = (): void => {
-    const batch = pending
-    pending = []
-    store(batch.flatMap((entry) => entry.items)).then(
-      (outcomes) => {
-        let at = 0
-        for (const entry of batch) {
-          entry.resolve(outcomes.slice(at, at + entry.items.length))
-          at += entry.items.length
-        }
-      },
-      (error: unknown) => {
-        for (const entry of batch) entry.reject(error)
-      },
-    )
+  const pending: Entry<Item, Outcome>[] = []
+  let inFlight = 0
+  let scheduled = false
+
+  const schedule = (): void => {
+    if (scheduled || pending.length === 0 || inFlight >= maxInFlight) return
+    scheduled = true
+    setImmediate(flush)
   }
+
+  // Whole entries, up to `maxItems` items (at least one entry).
+  const take = (): Entry<Item, Outcome>[] => {
+    let count = 0
+    let end = 0
+    while (end < pending.length && (end === 0 || count + pending[end]!.items.length <= maxItems)) {
+      count += pending[end]!.items.length
+      end++
+    }
+    return pending.splice(0, end)
+  }
+
+  function flush(): void {
+    scheduled = false
+    if (inFlight >= maxInFlight || pending.length === 0) return
+    const batch = take()
+    inFlight++
+    // A store that throws instead of rejecting still fails only this batch.
+    Promise.resolve()
+      .then(() => store(batch.flatMap((entry) => entry.items)))
+      .then(
+        (outcomes) => {
+          let at = 0
+          for (const entry of batch) {
+            entry.resolve(outcomes.slice(at, at + entry.items.length))
+            at += entry.items.length
+          }
+        },
+        (error: unknown) => {
+          for (const entry of batch) entry.reject(error)
+        },
+      )
+      .finally(() => {
+        inFlight--
+        schedule()
+      })
+    schedule()
+  }
+
   return (items) =>
     new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush)
       pending.push({ items, resolve, reject })
+      schedule()
     })
 }

@@ -1,0 +1,108 @@
+import { setImmediate as turn } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { groupCommit } from './group-commit.js'
+
+/** Two turns of the event loop: a call that just ended has made room, and the next one started. */
+const nextTurn = async () => {
+  await turn()
+  await turn()
+}
+
+/** A store whose calls stay out until the test ends them, one by one, in any order. */
+function heldStore() {
+  const calls: { items: readonly string[]; end: (error?: Error) => void }[] = []
+  const store = (items: readonly string[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      calls.push({
+        items,
+        end: (error) => (error ? reject(error) : resolve(items.map((item) => `stored ${item}`))),
+      })
+    })
+  return { calls, store }
+}
+
+describe('groupCommit', () => {
+  it('stores what arrives in one turn in one call, and answers each caller its own part', async () => {
+    const { calls, store } = heldStore()
+    const commit = groupCommit(store, { maxInFlight: 2, maxItems: 100 })
+    const a = commit(['a1', 'a2'])
+    const b = commit(['b1'])
+    await nextTurn()
+    expect(calls.map((c) => c.items)).toEqual([['a1', 'a2', 'b1']])
+    calls[0]!.end()
+    expect(await a).toEqual(['stored a1', 'stored a2'])
+    expect(await b).toEqual(['stored b1'])
+  })
+
+  it('holds what arrives while maxInFlight calls are out, then stores it in one call', async () => {
+    const { calls, store } = heldStore()
+    const commit = groupCommit(store, { maxInFlight: 2, maxItems: 100 })
+    const first = commit(['1'])
+    await nextTurn()
+    const second = commit(['2'])
+    await nextTurn()
+    expect(calls).toHaveLength(2)
+    const waiting = [commit(['3']), commit(['4'])]
+    await nextTurn()
+    const later = commit(['5'])
+    await nextTurn()
+    expect(calls).toHaveLength(2)
+
+    calls[1]!.end()
+    expect(await second).toEqual(['stored 2'])
+    await nextTurn()
+    expect(calls.map((c) => c.items)).toEqual([['1'], ['2'], ['3', '4', '5']])
+    calls[0]!.end()
+    calls[2]!.end()
+    expect(await first).toEqual(['stored 1'])
+    expect(await Promise.all([...waiting, later])).toEqual([
+      ['stored 3'],
+      ['stored 4'],
+      ['stored 5'],
+    ])
+  })
+
+  it('takes whole callers up to maxItems a call, and a caller above it alone', async () => {
+    const { calls, store } = heldStore()
+    const commit = groupCommit(store, { maxInFlight: 1, maxItems: 3 })
+    const answers = [commit(['a1', 'a2']), commit(['b1', 'b2']), commit(['c1', 'c2', 'c3', 'c4'])]
+    for (let i = 0; i < 3; i++) {
+      await nextTurn()
+      calls[i]!.end()
+      await answers[i]
+    }
+    expect(calls.map((c) => c.items)).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'b2'],
+      ['c1', 'c2', 'c3', 'c4'],
+    ])
+  })
+
+  it('fails only the callers of a failed call; those after it are stored', async () => {
+    const { calls, store } = heldStore()
+    const commit = groupCommit(store, { maxInFlight: 1, maxItems: 100 })
+    const failed = [commit(['a']), commit(['b'])]
+    await nextTurn()
+    const after = commit(['c'])
+    calls[0]!.end(new Error('connection lost'))
+    await expect(failed[0]).rejects.toThrow('connection lost')
+    await expect(failed[1]).rejects.toThrow('connection lost')
+    await nextTurn()
+    expect(calls.map((c) => c.items)).toEqual([['a', 'b'], ['c']])
+    calls[1]!.end()
+    expect(await after).toEqual(['stored c'])
+  })
+
+  it('fails the batch of a store that throws instead of rejecting, and goes on', async () => {
+    let calls = 0
+    const commit = groupCommit(
+      (items: readonly string[]) => {
+        if (calls++ === 0) throw new Error('bad batch')
+        return Promise.resolve(items.map(() => 'ok'))
+      },
+      { maxInFlight: 1, maxItems: 100 },
+    )
+    await expect(commit(['a'])).rejects.toThrow('bad batch')
+    expect(await commit(['b'])).toEqual(['ok'])
+  })
+})
