@@ -8,6 +8,9 @@ const nextTurn = async () => {
   await turn()
 }
 
+/** Limits no test here reaches; an item weighs its length. */
+const roomy = { maxItems: 100, maxBytes: 1_000, bytesOf: (item: string) => item.length }
+
 /** A store whose calls stay out until the test ends them, one by one, in any order. */
 function heldStore() {
   const calls: { items: readonly string[]; end: (error?: Error) => void }[] = []
@@ -24,7 +27,7 @@ function heldStore() {
 describe('groupCommit', () => {
   it('stores what arrives in one turn in one call, and answers each caller its own part', async () => {
     const { calls, store } = heldStore()
-    const commit = groupCommit(store, { maxInFlight: 2, maxItems: 100 })
+    const commit = groupCommit(store, { ...roomy, maxInFlight: 2 })
     const a = commit(['a1', 'a2'])
     const b = commit(['b1'])
     await nextTurn()
@@ -36,7 +39,7 @@ describe('groupCommit', () => {
 
   it('holds what arrives while maxInFlight calls are out, then stores it in one call', async () => {
     const { calls, store } = heldStore()
-    const commit = groupCommit(store, { maxInFlight: 2, maxItems: 100 })
+    const commit = groupCommit(store, { ...roomy, maxInFlight: 2 })
     const first = commit(['1'])
     await nextTurn()
     const second = commit(['2'])
@@ -62,25 +65,32 @@ describe('groupCommit', () => {
     ])
   })
 
-  it('takes whole callers up to maxItems a call, and a caller above it alone', async () => {
+  it.each([
+    ['items', { maxItems: 3 }],
+    ['bytes', { maxBytes: 6 }],
+  ])('takes whole callers up to its %s a call, and a caller above them alone', async (_, limit) => {
     const { calls, store } = heldStore()
-    const commit = groupCommit(store, { maxInFlight: 1, maxItems: 3 })
-    const answers = [commit(['a1', 'a2']), commit(['b1', 'b2']), commit(['c1', 'c2', 'c3', 'c4'])]
-    for (let i = 0; i < 3; i++) {
+    const commit = groupCommit(store, { ...roomy, ...limit, maxInFlight: 1 })
+    const callers = [['a1', 'a2'], ['b1'], ['c1', 'c2'], ['d1', 'd2', 'd3', 'd4'], ['e1']]
+    const answers = callers.map((items) => commit(items))
+    for (let i = 0; i < 4; i++) {
       await nextTurn()
-      calls[i]!.end()
-      await answers[i]
+      calls[i]?.end()
     }
+    expect(await Promise.all(answers)).toEqual(
+      callers.map((items) => items.map((item) => `stored ${item}`)),
+    )
     expect(calls.map((c) => c.items)).toEqual([
-      ['a1', 'a2'],
-      ['b1', 'b2'],
-      ['c1', 'c2', 'c3', 'c4'],
+      ['a1', 'a2', 'b1'],
+      ['c1', 'c2'],
+      ['d1', 'd2', 'd3', 'd4'],
+      ['e1'],
     ])
   })
 
   it('fails only the callers of a failed call; those after it are stored', async () => {
     const { calls, store } = heldStore()
-    const commit = groupCommit(store, { maxInFlight: 1, maxItems: 100 })
+    const commit = groupCommit(store, { ...roomy, maxInFlight: 1 })
     const failed = [commit(['a']), commit(['b'])]
     await nextTurn()
     const after = commit(['c'])
@@ -100,7 +110,7 @@ describe('groupCommit', () => {
         if (calls++ === 0) throw new Error('bad batch')
         return Promise.resolve(items.map(() => 'ok'))
       },
-      { maxInFlight: 1, maxItems: 100 },
+      { ...roomy, maxInFlight: 1 },
     )
     await expect(commit(['a'])).rejects.toThrow('bad batch')
     expect(await commit(['b'])).toEqual(['ok'])

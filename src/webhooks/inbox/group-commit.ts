@@ -1,8 +1,13 @@
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<Item> {
   /** Store calls in flight at once; what arrives meanwhile waits and goes in the next one. */
   maxInFlight: number
-  /** Items one call takes at most; a caller's items are never split, so one caller may exceed it. */
+  /**
+   * Items, and bytes by `bytesOf`, one call takes at most. A caller's items are never split, so a
+   * caller alone may exceed them.
+   */
   maxItems: number
+  maxBytes: number
+  bytesOf: (item: Item) => number
 }
 
 interface Entry<Item, Outcome> {
@@ -21,7 +26,7 @@ interface Entry<Item, Outcome> {
  */
 export function groupCommit<Item, Outcome>(
   store: (items: readonly Item[]) => Promise<Outcome[]>,
-  { maxInFlight, maxItems }: GroupCommitOptions,
+  { maxInFlight, maxItems, maxBytes, bytesOf }: GroupCommitOptions<Item>,
 ): (items: readonly Item[]) => Promise<Outcome[]> {
   const pending: Entry<Item, Outcome>[] = []
   let inFlight = 0
@@ -33,12 +38,15 @@ export function groupCommit<Item, Outcome>(
     setImmediate(flush)
   }
 
-  // Whole entries, up to `maxItems` items (at least one entry).
+  // Whole entries, within the limits (at least one entry).
   const take = (): Entry<Item, Outcome>[] => {
-    let count = 0
-    let end = 0
-    while (end < pending.length && (end === 0 || count + pending[end]!.items.length <= maxItems)) {
-      count += pending[end]!.items.length
+    let [items, bytes, end] = [0, 0, 0]
+    for (const entry of pending) {
+      const more = entry.items.reduce((sum, item) => sum + bytesOf(item), 0)
+      const fits = items + entry.items.length <= maxItems && bytes + more <= maxBytes
+      if (end > 0 && !fits) break
+      items += entry.items.length
+      bytes += more
       end++
     }
     return pending.splice(0, end)

@@ -180,11 +180,14 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
     payload,
     raw,
   })
-  // Two transactions out at once: one commits while the next is written. 500 events of a
-  // typical 2 KB are a 1 MB statement, small enough to keep a backlog's transactions short.
+  // Two transactions out at once: one commits while the next is written. A batch of at most 500
+  // events and 16 MiB of bodies keeps a backlog's transactions short, and far below the 1 GB a
+  // statement's parameter may hold.
   const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch), {
     maxInFlight: 2,
     maxItems: 500,
+    maxBytes: 16 * 1024 * 1024,
+    bytesOf: (event) => event.body.byteLength,
   })
   const prune = () => store.inbox.prune(clock.now() - retentionMs)
   schedulePruning(jobs, prune)
