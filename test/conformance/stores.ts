@@ -722,6 +722,53 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect((await store.jobs.get(b.jobId))?.payload).toBe('b')
       })
 
+      it('stores each event of a batch with its own bytes, of any length, keyed jobs or not', async () => {
+        const source = `stripe-${randomUUID()}`
+        const name = uniqueName()
+        // A view into a larger buffer, as a body read from a stream may be.
+        const shared = Buffer.from('xx{"view":true}yy')
+        const bodies = [
+          new Uint8Array(Buffer.from('{"first":1}')),
+          new Uint8Array(0),
+          new Uint8Array(shared.buffer, shared.byteOffset + 2, shared.byteLength - 4),
+          new Uint8Array(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256)),
+          new Uint8Array([0, 255, 0]),
+        ]
+        for (const keyed of [false, true]) {
+          const event = (i: number) => ({
+            source,
+            eventId: `${keyed}-${i}`,
+            receivedAt: 5_000,
+            headers: {},
+            body: bodies[i] as Uint8Array,
+            job: job(name, { payload: i, ...(keyed && { key: `k-${i}` }) }),
+          })
+          // Event 1 twice: the second copy (other bytes) is a duplicate and stores nothing.
+          const batch = [
+            event(0),
+            event(1),
+            { ...event(1), body: bodies[4] as Uint8Array },
+            event(2),
+            event(3),
+          ]
+          const outcomes = await store.inbox.receive([...batch, event(4)])
+          expect(outcomes.map((o) => o.kind)).toEqual([
+            'new',
+            'new',
+            'duplicate',
+            'new',
+            'new',
+            'new',
+          ])
+          for (const [i, body] of bodies.entries()) {
+            const stored = await store.inbox.get(source, `${keyed}-${i}`)
+            expect(Buffer.from(stored?.body ?? []).equals(Buffer.from(body)), `body ${i}`).toBe(
+              true,
+            )
+          }
+        }
+      })
+
       it("links an event to the job holding its job's key, and a duplicate leaves that job alone", async () => {
         const source = `stripe-${randomUUID()}`
         const name = uniqueName()

@@ -29,18 +29,21 @@ const inboxRecord = (row: Row): InboxRecord => ({
 
 const eventKey = (source: string, eventId: string): string => `${source}\u0000${eventId}`
 
-const base64 = (body: Uint8Array): string =>
-  Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
-
-/** An event as the insert statements read it from JSON (bodies base64-encoded). */
+/** An event as the insert statements read it from JSON, its body apart (see `bodiesOf`). */
 const rowRecord = (e: InboxEvent, i: number) => ({
-  i,
+  i: i + 1,
   source: e.source,
   event_id: e.eventId,
   received_at: e.receivedAt,
   headers: e.headers,
-  body: base64(e.body),
 })
+
+/** The events' bodies end to end (sent as binary), and where each starts and the last ends. */
+function bodiesOf(events: readonly InboxEvent[]) {
+  const bodyOffsets = [0]
+  for (const e of events) bodyOffsets.push(bodyOffsets.at(-1)! + e.body.byteLength)
+  return { bodies: Buffer.concat(events.map((e) => e.body)), bodyOffsets }
+}
 
 /** An event's job as the receive statement reads it from JSON. */
 const jobRecord = (job: NewJob, idempotencyKey: string) => ({
@@ -88,7 +91,10 @@ async function receiveAtOnce(
     ...rowRecord(e, i),
     job: e.job ? jobRecord(e.job, e.job.idempotencyKey ?? newKey()) : null,
   }))
-  const rowsStored = await rows(db, s.inboxReceive, { events: JSON.stringify(records) })
+  const rowsStored = await rows(db, s.inboxReceive, {
+    events: JSON.stringify(records),
+    ...bodiesOf(firsts),
+  })
   const jobOf = new Map(
     rowsStored.map((row) => [
       eventKey(row.source as string, row.event_id as string),
@@ -129,7 +135,10 @@ async function receiveOn(
     })
   }
   const records = firsts.map((e, i) => ({ ...rowRecord(e, i), job_id: jobIds.get(e) ?? null }))
-  const inboxRows = await rows(db, s.inboxInsert, { events: JSON.stringify(records) })
+  const inboxRows = await rows(db, s.inboxInsert, {
+    events: JSON.stringify(records),
+    ...bodiesOf(firsts),
+  })
   const isNew = new Set(
     inboxRows.map((row) => eventKey(row.source as string, row.event_id as string)),
   )

@@ -1,14 +1,18 @@
 -- Statements of the PostgreSQL inbox, idempotency records and leases.
 
 -- name: inboxInsert
--- Stores the events not stored yet (bodies come base64-encoded), each with the job enqueued for
--- it, and answers with those it stored. A concurrent receiver of the same event waits for this
--- one's commit, then stores nothing.
+-- Stores the events not stored yet, each with the job enqueued for it, and answers with those it
+-- stored. The bodies come as one binary parameter, event i's from byte :bodyOffsets[i] to
+-- :bodyOffsets[i + 1] (i counts from 1): nothing to decode, where base64 in the JSON cost about
+-- a third of the statement. A concurrent receiver of the same event waits for this one's
+-- commit, then stores nothing.
 INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
-SELECT e.source, e.event_id, e.received_at, e.headers, decode(e.body, 'base64'), e.job_id
+SELECT e.source, e.event_id, e.received_at, e.headers,
+       substring(:bodies::bytea FROM (:bodyOffsets::integer[])[e.i] + 1
+                 FOR (:bodyOffsets::integer[])[e.i + 1] - (:bodyOffsets::integer[])[e.i]),
+       e.job_id
   FROM jsonb_to_recordset(:events::jsonb) AS e(
-         i integer, source text, event_id text, received_at bigint, headers jsonb, body text,
-         job_id bigint)
+         i integer, source text, event_id text, received_at bigint, headers jsonb, job_id bigint)
  ORDER BY e.i
 ON CONFLICT DO NOTHING
 RETURNING source, event_id
@@ -19,15 +23,18 @@ RETURNING source, event_id
 -- row is written once, with its job's id; a duplicate's id is never used. For jobs without a
 -- key only (a keyed job may meet a holder, which takes the transaction of `inboxInsert`). A
 -- concurrent receiver of the same event waits for this one's commit, then stores nothing.
+-- Bodies come as in `inboxInsert`.
 WITH e AS MATERIALIZED (
   SELECT e.*, CASE WHEN e.job IS NOT NULL THEN nextval('seamline_jobs_id_seq') END AS job_id
     FROM jsonb_to_recordset(:events::jsonb) AS e(
-           i integer, source text, event_id text, received_at bigint, headers jsonb, body text,
-           job jsonb)
+           i integer, source text, event_id text, received_at bigint, headers jsonb, job jsonb)
    ORDER BY e.i
 ), stored AS (
   INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
-  SELECT source, event_id, received_at, headers, decode(body, 'base64'), job_id
+  SELECT source, event_id, received_at, headers,
+         substring(:bodies::bytea FROM (:bodyOffsets::integer[])[i] + 1
+                   FOR (:bodyOffsets::integer[])[i + 1] - (:bodyOffsets::integer[])[i]),
+         job_id
     FROM e
    ORDER BY i
   ON CONFLICT DO NOTHING
