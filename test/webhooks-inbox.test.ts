@@ -136,6 +136,40 @@ describe('webhook inbox', () => {
     expect(response.status).toBe(503)
   })
 
+  it('answers 503 at once while 64 MiB wait for a store that is behind, and stores what waited', async () => {
+    const store = sqliteStore({ path })
+    cleanups.push(() => store.close())
+    let calls = 0
+    let release: () => void = () => undefined
+    const stalled = new Promise<void>((resolve) => (release = resolve))
+    const behind: Store = {
+      ...store,
+      inbox: {
+        ...store.inbox,
+        receive: async (events) => {
+          calls++
+          await stalled
+          return store.inbox.receive(events)
+        },
+      },
+    }
+    const { inbox, clock, source } = setup({ store: behind, jobs: createJobs({ store }) })
+    const pad = 'x'.repeat(9 * 1024 * 1024)
+    const deliver = (n: number) =>
+      inbox.receive({ source, ...stripeDelivery(clock, { id: `evt_${n}`, type: 'x', data: pad }) })
+    // Two transactions of 9 MiB each go out and hang; seven more deliveries wait (63 MiB).
+    const first = [deliver(0), deliver(1)]
+    await until(() => calls === 2)
+    const waiting = [2, 3, 4, 5, 6, 7, 8].map(deliver)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await deliver(9)).status).toBe(503)
+    release()
+    const answers = await Promise.all([...first, ...waiting])
+    expect(answers.map((a) => a.status)).toEqual(Array(9).fill(200))
+    for (let n = 0; n < 9; n++) expect(await store.inbox.get(source, `evt_${n}`)).toBeDefined()
+    expect(await store.inbox.get(source, 'evt_9')).toBeUndefined()
+  })
+
   it('answers 404 for a source it does not know, and refuses a source without secrets', async () => {
     const { inbox, store, jobs } = setup()
     expect(await inbox.receive({ source: 'nope', headers: {}, body: '' })).toMatchObject({

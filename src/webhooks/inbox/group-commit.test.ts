@@ -1,6 +1,6 @@
 import { setImmediate as turn } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { groupCommit } from './group-commit.js'
+import { BacklogFullError, groupCommit } from './group-commit.js'
 
 /** Two turns of the event loop: a call that just ended has made room, and the next one started. */
 const nextTurn = async () => {
@@ -9,7 +9,12 @@ const nextTurn = async () => {
 }
 
 /** Limits no test here reaches; an item weighs its length. */
-const roomy = { maxItems: 100, maxBytes: 1_000, bytesOf: (item: string) => item.length }
+const roomy = {
+  maxItems: 100,
+  maxBytes: 1_000,
+  maxWaitingBytes: 1_000,
+  bytesOf: (item: string) => item.length,
+}
 
 /** A store whose calls stay out until the test ends them, one by one, in any order. */
 function heldStore() {
@@ -114,5 +119,26 @@ describe('groupCommit', () => {
     )
     await expect(commit(['a'])).rejects.toThrow('bad batch')
     expect(await commit(['b'])).toEqual(['ok'])
+  })
+
+  it('turns callers away at once while maxWaitingBytes wait, and takes them again once stored', async () => {
+    const { calls, store } = heldStore()
+    const commit = groupCommit(store, { ...roomy, maxInFlight: 1, maxWaitingBytes: 4 })
+    const out = commit(['out'])
+    await nextTurn()
+    // Alone, a caller always waits, whatever it weighs.
+    const big = commit(['large'])
+    await expect(commit(['x'])).rejects.toBeInstanceOf(BacklogFullError)
+    calls[0]!.end()
+    await out
+    await nextTurn()
+    expect(calls.map((c) => c.items)).toEqual([['out'], ['large']])
+    const small = [commit(['a1']), commit(['b1'])]
+    await expect(commit(['c1'])).rejects.toThrow('4 bytes already wait to be stored')
+    calls[1]!.end()
+    await big
+    await nextTurn()
+    calls[2]!.end()
+    expect(await Promise.all(small)).toEqual([['stored a1'], ['stored b1']])
   })
 })

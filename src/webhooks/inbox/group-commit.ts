@@ -7,11 +7,22 @@ export interface GroupCommitOptions<Item> {
    */
   maxItems: number
   maxBytes: number
+  /**
+   * Bytes that may wait for a call. Past them a caller is turned away at once (`BacklogFullError`)
+   * rather than held in memory while the store is slow or down; one caller alone always waits.
+   */
+  maxWaitingBytes: number
   bytesOf: (item: Item) => number
+}
+
+/** The store is behind: what waits for it already fills `maxWaitingBytes`. */
+export class BacklogFullError extends Error {
+  override readonly name = 'BacklogFullError'
 }
 
 interface Entry<Item, Outcome> {
   items: readonly Item[]
+  bytes: number
   resolve: (outcomes: Outcome[]) => void
   reject: (error: unknown) => void
 }
@@ -26,9 +37,10 @@ interface Entry<Item, Outcome> {
  */
 export function groupCommit<Item, Outcome>(
   store: (items: readonly Item[]) => Promise<Outcome[]>,
-  { maxInFlight, maxItems, maxBytes, bytesOf }: GroupCommitOptions<Item>,
+  { maxInFlight, maxItems, maxBytes, maxWaitingBytes, bytesOf }: GroupCommitOptions<Item>,
 ): (items: readonly Item[]) => Promise<Outcome[]> {
   const pending: Entry<Item, Outcome>[] = []
+  let waitingBytes = 0
   let inFlight = 0
   let scheduled = false
 
@@ -42,13 +54,13 @@ export function groupCommit<Item, Outcome>(
   const take = (): Entry<Item, Outcome>[] => {
     let [items, bytes, end] = [0, 0, 0]
     for (const entry of pending) {
-      const more = entry.items.reduce((sum, item) => sum + bytesOf(item), 0)
-      const fits = items + entry.items.length <= maxItems && bytes + more <= maxBytes
+      const fits = items + entry.items.length <= maxItems && bytes + entry.bytes <= maxBytes
       if (end > 0 && !fits) break
       items += entry.items.length
-      bytes += more
+      bytes += entry.bytes
       end++
     }
+    waitingBytes -= bytes
     return pending.splice(0, end)
   }
 
@@ -81,7 +93,13 @@ export function groupCommit<Item, Outcome>(
 
   return (items) =>
     new Promise((resolve, reject) => {
-      pending.push({ items, resolve, reject })
+      const bytes = items.reduce((sum, item) => sum + bytesOf(item), 0)
+      if (pending.length > 0 && waitingBytes + bytes > maxWaitingBytes) {
+        reject(new BacklogFullError(`${waitingBytes} bytes already wait to be stored`))
+        return
+      }
+      waitingBytes += bytes
+      pending.push({ items, bytes, resolve, reject })
       schedule()
     })
 }

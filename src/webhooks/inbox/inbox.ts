@@ -182,11 +182,13 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   })
   // Two transactions out at once: one commits while the next is written. A batch of at most 500
   // events and 16 MiB of bodies keeps a backlog's transactions short, and far below the 1 GB a
-  // statement's parameter may hold.
+  // statement's parameter may hold. Past 64 MiB waiting, the store is down or far behind:
+  // deliveries get a 503 at once, to come again, instead of piling up in memory.
   const commit = groupCommit((batch: readonly InboxEvent[]) => store.inbox.receive(batch), {
     maxInFlight: 2,
     maxItems: 500,
     maxBytes: 16 * 1024 * 1024,
+    maxWaitingBytes: 64 * 1024 * 1024,
     bytesOf: (event) => event.body.byteLength,
   })
   const prune = () => store.inbox.prune(clock.now() - retentionMs)
