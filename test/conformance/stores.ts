@@ -720,6 +720,9 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         const b = outcomes[1] as { jobId: string }
         expect((await store.inbox.get(source, 'b'))?.jobId).toBe(b.jobId)
         expect((await store.jobs.get(b.jobId))?.payload).toBe('b')
+        // An event without a job ahead of one with a job: each job still goes to its own event.
+        const [, e] = await store.inbox.receive([event('d', false), event('e')])
+        expect((await store.jobs.get((e as { jobId: string }).jobId))?.payload).toBe('e')
       })
 
       it('stores each event of a batch with its own bytes, of any length, keyed jobs or not', async () => {

@@ -9,7 +9,7 @@ const s = readStatements(
 )
 
 /** A job with its idempotency key chosen, as the insert statement reads it. */
-interface JobInput {
+export interface JobInput {
   job: NewJob
   idempotencyKey: string
 }
@@ -17,7 +17,7 @@ interface JobInput {
 const holderKey = (name: string, key: string): string => `${name}\u0000${key}`
 
 /** The batch as the insert statement's column arrays; JSON values go as text. */
-function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
+export function insertColumns(inputs: readonly JobInput[]): Record<string, unknown[]> {
   return {
     names: inputs.map(({ job }) => job.name),
     payloads: inputs.map(({ job }) => JSON.stringify(job.payload ?? null)),

@@ -7,6 +7,7 @@ import type {
   InboxRecord,
   InboxStore,
 } from '../other-types.js'
+import { insertColumns, type JobInput } from './enqueue.js'
 import { changes, readStatements, rows, type Queryable, type Row } from './statements.js'
 import { inTransaction } from './transaction.js'
 
@@ -45,22 +46,6 @@ function bodiesOf(events: readonly InboxEvent[]) {
   return { bodies: Buffer.concat(events.map((e) => e.body)), bodyOffsets }
 }
 
-/** An event's job as the receive statement reads it from JSON. */
-const jobRecord = (job: NewJob, idempotencyKey: string) => ({
-  name: job.name,
-  payload: job.payload ?? null,
-  priority: job.priority,
-  run_at: job.runAt,
-  max_attempts: job.maxAttempts,
-  max_rescues: job.maxRescues,
-  key: job.key ?? null,
-  order_key: job.orderKey ?? null,
-  group_key: job.groupKey ?? null,
-  group_limit: job.groupLimit ?? null,
-  backoff: job.backoff ?? null,
-  idempotency_key: idempotencyKey,
-})
-
 /** The first event of each (source, event id): a batch naming one twice stores its first copy. */
 function firstOfEach(events: readonly InboxEvent[]): InboxEvent[] {
   const seen = new Set<string>()
@@ -87,13 +72,16 @@ async function receiveAtOnce(
   newKey: () => string,
 ): Promise<InboxOutcome[]> {
   const firsts = firstOfEach(events)
+  // Each event with a job names its place among the jobs' columns, counted from 1.
+  const jobs: JobInput[] = []
   const records = firsts.map((e, i) => ({
     ...rowRecord(e, i),
-    job: e.job ? jobRecord(e.job, e.job.idempotencyKey ?? newKey()) : null,
+    job: e.job ? jobs.push({ job: e.job, idempotencyKey: e.job.idempotencyKey ?? newKey() }) : null,
   }))
   const rowsStored = await rows(db, s.inboxReceive, {
     events: JSON.stringify(records),
     ...bodiesOf(firsts),
+    ...insertColumns(jobs),
   })
   const jobOf = new Map(
     rowsStored.map((row) => [

@@ -23,11 +23,12 @@ RETURNING source, event_id
 -- row is written once, with its job's id; a duplicate's id is never used. For jobs without a
 -- key only (a keyed job may meet a holder, which takes the transaction of `inboxInsert`). A
 -- concurrent receiver of the same event waits for this one's commit, then stores nothing.
--- Bodies come as in `inboxInsert`.
+-- Bodies come as in `inboxInsert`; jobs as the job store's `insert` takes them (column arrays),
+-- one per event that has one, which names its place there (`job`, counted from 1).
 WITH e AS MATERIALIZED (
   SELECT e.*, CASE WHEN e.job IS NOT NULL THEN nextval('seamline_jobs_id_seq') END AS job_id
     FROM jsonb_to_recordset(:events::jsonb) AS e(
-           i integer, source text, event_id text, received_at bigint, headers jsonb, job jsonb)
+           i integer, source text, event_id text, received_at bigint, headers jsonb, job integer)
    ORDER BY e.i
 ), stored AS (
   INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
@@ -39,6 +40,13 @@ WITH e AS MATERIALIZED (
    ORDER BY i
   ON CONFLICT DO NOTHING
   RETURNING source, event_id, job_id
+), jobs AS (
+  SELECT * FROM unnest(:names::text[], :payloads::jsonb[], :priorities::integer[],
+                       :runAts::bigint[], :maxAttempts::integer[], :maxRescues::integer[],
+                       :keys::text[], :orderKeys::text[], :groupKeys::text[],
+                       :groupLimits::integer[], :backoffs::jsonb[], :idempotencyKeys::text[])
+           WITH ORDINALITY AS j(name, payload, priority, run_at, max_attempts, max_rescues, key,
+                                order_key, group_key, group_limit, backoff, idempotency_key, i)
 ), enqueued AS (
   INSERT INTO seamline_jobs (id, name, payload, state, priority, run_at, created_at, updated_at,
     max_attempts, max_rescues, order_key, group_key, group_limit, backoff, idempotency_key)
@@ -47,10 +55,7 @@ WITH e AS MATERIALIZED (
          j.group_limit, j.backoff, j.idempotency_key
     FROM stored
     JOIN e USING (source, event_id)
-   CROSS JOIN LATERAL jsonb_to_record(e.job) AS j(
-           name text, payload jsonb, priority integer, run_at bigint, max_attempts integer,
-           max_rescues integer, order_key text, group_key text, group_limit integer,
-           backoff jsonb, idempotency_key text)
+    JOIN jobs j ON j.i = e.job
    WHERE stored.job_id IS NOT NULL
    ORDER BY stored.job_id
 )
