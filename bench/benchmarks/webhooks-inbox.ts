@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { Pool } from 'undici'
 import type { Benchmark } from '../harness.js'
-import { percentile } from '../harness.js'
+import { collectGarbage, percentile } from '../harness.js'
 import { sleep } from '../load.js'
 import { webhookScheme } from '../../dist/webhooks/index.js'
 
@@ -262,6 +262,9 @@ async function run(target: Server, ops: number) {
   // Signed now: the saturating run may take longer than the signatures' tolerance.
   const pace = deliveries(Math.round((pacedRate * pacedMs) / 1_000))
   target.sent += pace.distinct
+  // Signing allocated megabytes: collected now, the load generator's own pause is not counted
+  // against the server as ack latency.
+  collectGarbage()
   const pacing = new Pool(target.origin, {
     connections: pacedConnections,
     keepAliveTimeout: 60_000,
@@ -278,7 +281,7 @@ const metrics = [
 ] as const
 
 const how = (db: string, store: string, baseline: string) =>
-  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. \`seamline gateway\`: the whole gateway (\`createGateway\`: Fastify, the same inbox on the same kind of store, logs at \`warn\`) with its worker running, forwarding every event, signed with Standard Webhooks headers, to a destination in the gateway's process that answers 200 at once: ingress and delivery share the process and the database during the measurement; after each of its runs, untimed, it forwards its backlog to the end, so that no other subject's run shares the machine with it. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
+  `Each server runs in a child process of its own (started once, kept warm across rounds, one Node process each); this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every delivery is a \`payment_intent.succeeded\` event of about 1.6 KB, signed beforehand with Stripe's scheme (\`Stripe-Signature\`, fresh timestamps); one delivery in ${duplicateEvery} re-delivers an event sent about 1,000 deliveries earlier in the same run, so it must be verified and then recognized as a duplicate. events/s: a run of ops deliveries with ${inFlight} in flight at all times, each answered 200 before the next is sent on its connection. Ack latency: then, after a full garbage collection in this process (so that its own pause is not counted as the server's), ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} deliveries/s offered on schedule (open loop, up to ${pacedConnections} connections), each latency counted from the delivery's scheduled time to the end of its 200. Seamline: node:http with \`nodeHandler(inbox, 'stripe')\` and \`createWebhookInbox\` on ${store}: each event verified, deduplicated and committed with its \`webhook:stripe\` job before the 200; the jobs are enqueued but the worker is not running during the measurement. \`seamline gateway\`: the whole gateway (\`createGateway\`: Fastify, the same inbox on the same kind of store, logs at \`warn\`) with its worker running, forwarding every event, signed with Standard Webhooks headers, to a destination in the gateway's process that answers 200 at once: ingress and delivery share the process and the database during the measurement; after each of its runs, untimed, it forwards its backlog to the end, so that no other subject's run shares the machine with it. Baseline: Express 5 with \`express.raw({ type: 'application/json' })\`, \`stripe.webhooks.constructEvent\` (stripe 23) and ${baseline} on the same ${db}, the event id, type and body as text. Both check that each server stored exactly the distinct events sent to it.`
 
 function inboxBenchmark(db: 'sqlite' | 'postgres'): Benchmark {
   let dir = ''
