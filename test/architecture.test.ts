@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -64,5 +65,52 @@ describe('architecture', () => {
       }
     }
     expect(problems).toEqual([])
+  })
+})
+
+describe('the gateway', () => {
+  const gateway = join(src, 'gateway')
+  const families = readdirSync(gateway, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+
+  it('is the route families of docs/architecture.md', () => {
+    const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8')
+    const drawn = [...doc.matchAll(/^\|\s*`gateway\/([a-z-]+)\/`\s*\|/gm)].map(([, name]) => name)
+    expect([...drawn].sort()).toEqual([...families].sort())
+  })
+
+  it('keeps its route families apart: none imports another', () => {
+    const problems: string[] = []
+    for (const family of families) {
+      for (const file of sourceFiles(join(gateway, family))) {
+        for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
+          const target = relative(gateway, join(file, '..', (match[1] ?? match[2]) as string))
+          const other = target.split('/')[0] as string
+          if (other !== family && families.includes(other)) {
+            problems.push(`${relative(root, file)} imports ${target}`)
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('has no function longer than 80 lines', () => {
+    const long: string[] = []
+    for (const file of sourceFiles(gateway)) {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+      const visit = (node: ts.Node): void => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const line = (at: number) => source.getLineAndCharacterOfPosition(at).line
+          const lines = line(node.getEnd()) - line(node.getStart(source)) + 1
+          if (lines > 80)
+            long.push(`${relative(root, file)}:${line(node.getStart(source)) + 1} (${lines} lines)`)
+        }
+        ts.forEachChild(node, visit)
+      }
+      visit(source)
+    }
+    expect(long).toEqual([])
   })
 })

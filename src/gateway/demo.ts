@@ -102,14 +102,93 @@ async function connectDemoUser(url: string, adminToken: string, provider: string
 const eventTypes = ['charge.succeeded', 'customer.subscription.updated', 'invoice.paid']
 
 /**
+ * The configuration and environment the demo runs with: every source's secrets and destination
+ * replaced by the demo's own, Stripe's API by `stripe`, and Xero's (with its OAuth server) by
+ * `xero` when the configuration has `xero` with `oauth`.
+ */
+function demoConfig(
+  config: GatewayConfig,
+  demo: { stripe: Simulator; xero: Simulator | undefined; appUrl: string; appSecret: string },
+): { config: GatewayConfig; env: Record<string, string> } {
+  const { stripe, xero } = demo
+  const env: Record<string, string> = {}
+  const sources = Object.fromEntries(
+    Object.entries(config.webhooks.sources).map(([name, source]) => {
+      for (const variable of source.secrets) {
+        env[variable] =
+          source.provider === 'stripe' ? (stripe.credentials.webhookSecret as string) : newWhsec()
+      }
+      env[source.destination.secret] = demo.appSecret
+      const destination = { ...source.destination, url: `${demo.appUrl}/${name}` }
+      return [name, { ...source, destination }]
+    }),
+  )
+  for (const provider of Object.values(config.providers)) {
+    for (const [key, variable] of Object.entries(provider.credentials ?? {})) {
+      env[variable] = key === 'apiKey' ? (stripe.credentials.apiKey ?? 'demo') : 'demo'
+    }
+  }
+  const providers = Object.fromEntries(
+    Object.entries(config.providers).map(([name, provider]) => {
+      if (name === 'stripe') return [name, { ...provider, baseUrl: stripe.url }]
+      if (name !== 'xero' || !xero || !provider.oauth) return [name, provider]
+      const { credentials } = xero
+      env[provider.oauth.clientId] = credentials.clientId as string
+      env[provider.oauth.clientSecret] = credentials.clientSecret as string
+      const oauth = {
+        ...provider.oauth,
+        tokenUrl: `${xero.url}/oauth/token`,
+        authorizeUrl: `${xero.url}/oauth/authorize`,
+        connection: 'demo',
+      }
+      const params = { ...provider.params, tenantId: credentials.tenantId as string }
+      return [name, { ...provider, baseUrl: `${xero.url}/api.xro/2.0`, params, oauth }]
+    }),
+  )
+  // OAuth tokens are stored sealed: the demo seals them under a key of its own.
+  env[encryptionKeysVariable] ??= `demo:${randomBytes(32).toString('base64')}`
+  return { config: { ...config, providers, webhooks: { ...config.webhooks, sources } }, env }
+}
+
+/** Simulated Stripe posts a signed event every `everyMs`, each delivered twice, as Stripe may. */
+function sendStripeEvents(stripe: Simulator, target: string, everyMs: number) {
+  // Stripe's retry schedule (hours) runs in seconds.
+  const sender = stripe.webhookSender({ target, duplicates: 1, timeScale: 3_600 })
+  let sending: Promise<unknown> = Promise.resolve()
+  let n = 0
+  const send = () => {
+    n++
+    const id = `evt_demo_${Date.now().toString(36)}_${n}`
+    const type = eventTypes[n % eventTypes.length] as string
+    const payload = {
+      id,
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `ch_demo_${n}`, customer: `cus_demo_${n % 2}` } },
+    }
+    sending = sending.then(() => sender.send([{ id, type, payload }])).catch(() => undefined)
+  }
+  send()
+  return setInterval(send, everyMs)
+}
+
+/** A call of the app through the proxy; what it answers shows on the dashboard, not here. */
+const callProxy = (url: string, path: string): void =>
+  void fetch(`${url}/proxy${path}`)
+    .then((answer) => answer.body?.cancel())
+    .catch(() => undefined)
+
+/**
  * Demo mode: the gateway with the provider simulator as Stripe, the simulator's webhook sender
  * posting signed Stripe events (each delivered twice, as Stripe may), and a small app receiving
  * the forwarded events. Every source's secrets and destination are replaced by the demo's own.
  */
 export async function startDemo(config: GatewayConfig, options: DemoOptions = {}): Promise<Demo> {
   const onLine = options.onAppLine ?? ((line: string) => console.log(line))
+  const everyMs = options.everyMs ?? 5_000
   // One call in ten fails (503 or 429): the proxy's retries and waits show.
-  const simulator = await createSimulator({
+  const stripe = await createSimulator({
     profile: 'stripe',
     seed: Date.now() % 1_000_000,
     faults: [
@@ -121,144 +200,62 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
       },
     ],
   })
-  const destinationSecret = newWhsec()
-  const app = await startDemoApp(destinationSecret, onLine)
-  const env: Record<string, string> = {}
-  const sources = Object.fromEntries(
-    Object.entries(config.webhooks.sources).map(([name, source]) => {
-      for (const variable of source.secrets) {
-        env[variable] =
-          source.provider === 'stripe'
-            ? (simulator.credentials.webhookSecret as string)
-            : newWhsec()
-      }
-      env[source.destination.secret] = destinationSecret
-      return [
-        name,
-        { ...source, destination: { ...source.destination, url: `${app.url}/${name}` } },
-      ]
-    }),
-  )
-  for (const provider of Object.values(config.providers)) {
-    for (const [key, variable] of Object.entries(provider.credentials ?? {})) {
-      env[variable] = key === 'apiKey' ? (simulator.credentials.apiKey ?? 'demo') : 'demo'
-    }
-  }
-  // The simulator stands in for Stripe's API too, behind the proxy, and a second one for Xero,
-  // whose OAuth server issues access tokens of 40 s: the gateway refreshes them within a minute.
-  const oauthSimulator = config.providers.xero?.oauth
+  const appSecret = newWhsec()
+  const app = await startDemoApp(appSecret, onLine)
+  // A second simulator stands in for Xero, whose OAuth server issues access tokens of 40 s: the
+  // gateway refreshes them within a minute.
+  const xero = config.providers.xero?.oauth
     ? await createSimulator({
         profile: 'xero',
         seed: (Date.now() + 1) % 1_000_000,
         oauth: { accessTokenSeconds: 40 },
       })
     : undefined
-  const providers = Object.fromEntries(
-    Object.entries(config.providers).map(([name, provider]) => {
-      if (name === 'stripe') return [name, { ...provider, baseUrl: simulator.url }]
-      if (name !== 'xero' || !oauthSimulator || !provider.oauth) return [name, provider]
-      const { credentials } = oauthSimulator
-      env[provider.oauth.clientId] = credentials.clientId as string
-      env[provider.oauth.clientSecret] = credentials.clientSecret as string
-      return [
-        name,
-        {
-          ...provider,
-          baseUrl: `${oauthSimulator.url}/api.xro/2.0`,
-          params: { ...provider.params, tenantId: credentials.tenantId as string },
-          oauth: {
-            ...provider.oauth,
-            tokenUrl: `${oauthSimulator.url}/oauth/token`,
-            authorizeUrl: `${oauthSimulator.url}/oauth/authorize`,
-            connection: 'demo',
-          },
-        },
-      ]
-    }),
-  )
-  // OAuth tokens are stored sealed: the demo seals them under a key of its own.
-  env[encryptionKeysVariable] ??= `demo:${randomBytes(32).toString('base64')}`
-  const gateway = await createGateway(
-    { ...config, providers, webhooks: { ...config.webhooks, sources } },
-    {
-      env,
-      generateAdminToken: true,
-      ...(options.log && { log: options.log }),
-      ...(options.worker && { worker: options.worker }),
-    },
-  )
+  const demo = demoConfig(config, { stripe, xero, appUrl: app.url, appSecret })
+  const gateway = await createGateway(demo.config, {
+    env: demo.env,
+    generateAdminToken: true,
+    ...(options.log && { log: options.log }),
+    ...(options.worker && { worker: options.worker }),
+  })
   const url = await gateway.start(options.port, options.host)
 
-  const stripeSource = Object.entries(sources).find(([, s]) => s.provider === 'stripe')?.[0]
-  let timer: NodeJS.Timeout | undefined
-  let sending: Promise<unknown> = Promise.resolve()
+  const timers: NodeJS.Timeout[] = []
+  const sources = Object.entries(demo.config.webhooks.sources)
+  const stripeSource = sources.find(([, s]) => s.provider === 'stripe')?.[0]
   if (stripeSource !== undefined) {
-    const sender = simulator.webhookSender({
-      target: `${url}/webhooks/${stripeSource}`,
-      duplicates: 1,
-      // Stripe's retry schedule (hours) runs in seconds.
-      timeScale: 3_600,
-    })
-    let n = 0
-    const send = () => {
-      n++
-      const id = `evt_demo_${Date.now().toString(36)}_${n}`
-      const type = eventTypes[n % eventTypes.length] as string
-      const payload = {
-        id,
-        object: 'event',
-        type,
-        created: Math.floor(Date.now() / 1000),
-        data: { object: { id: `ch_demo_${n}`, customer: `cus_demo_${n % 2}` } },
-      }
-      sending = sending.then(() => sender.send([{ id, type, payload }])).catch(() => undefined)
-    }
-    send()
-    timer = setInterval(send, options.everyMs ?? 5_000)
+    timers.push(sendStripeEvents(stripe, `${url}/webhooks/${stripeSource}`, everyMs))
   }
-
-  // A call of the app through the proxy; what it answers shows on the dashboard, not here.
-  const callProxy = (path: string): void =>
-    void fetch(`${url}/proxy${path}`)
-      .then((answer) => answer.body?.cancel())
-      .catch(() => undefined)
-
   // The app also calls Stripe through the proxy, in bursts past the test-mode limit: the
   // gateway queues what the quota cannot take now and retries what the provider refuses.
-  let calling: NodeJS.Timeout | undefined
-  if (Object.hasOwn(providers, 'stripe')) {
+  if (Object.hasOwn(demo.config.providers, 'stripe')) {
     const burst = () => {
-      for (let i = 0; i < 40; i++) callProxy('/stripe/v1/customers?limit=1')
+      for (let i = 0; i < 40; i++) callProxy(url, '/stripe/v1/customers?limit=1')
     }
-    calling = setInterval(burst, (options.everyMs ?? 5_000) * 2)
+    timers.push(setInterval(burst, everyMs * 2))
   }
-
   // The demo user connects Xero (the simulator consents at once), then the app reads its
   // invoices through the proxy every 5 s: each call carries the connection's token.
-  let reading: NodeJS.Timeout | undefined
-  if (oauthSimulator && providers.xero?.oauth) {
+  if (xero && demo.config.providers.xero?.oauth) {
     await connectDemoUser(url, gateway.adminToken!, 'xero', 'demo')
     onLine('demo app: connected Xero as "demo" (the gateway keeps its token fresh)')
-    reading = setInterval(() => callProxy('/xero/Invoices'), options.everyMs ?? 5_000)
+    timers.push(setInterval(() => callProxy(url, '/xero/Invoices'), everyMs))
   }
 
   return {
     gateway,
     url,
-    simulator,
-    ...(oauthSimulator && { xero: oauthSimulator }),
+    simulator: stripe,
+    ...(xero && { xero }),
     appUrl: app.url,
     async stop() {
-      clearInterval(timer)
-      clearInterval(calling)
-      clearInterval(reading)
+      for (const timer of timers) clearInterval(timer)
       // Deliveries in flight end against the stopped gateway; the sender is not awaited, since
       // its retry schedule could outlast the stop.
-      void sending
       await gateway.stop()
       await app.close()
-      await simulator.close()
-      await oauthSimulator?.close()
+      await stripe.close()
+      await xero?.close()
     },
   }
 }

@@ -9,6 +9,6 @@ export { configFileNames, defineConfig, loadConfig, parseConfig } from './config
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.js'
 export type { LogOptions } from './logger.js'
 export type { GatewayMetrics } from './metrics.js'
-export type { DeliveryOutcome } from './forward.js'
-export { hasAdminToken } from './admin.js'
+export type { DeliveryEvents, DeliveryOutcome } from './webhooks/index.js'
+export { hasAdminToken } from './admin-token.js'
 export { startDemo, type Demo, type DemoOptions } from './demo.js'

@@ -1,16 +1,20 @@
-import type { Redactor } from '../credentials/index.js'
-import { isSeamlineError, SeamlineError } from '../errors/index.js'
-import { HttpStatusError } from '../http/index.js'
+import type { Redactor } from '../../credentials/index.js'
+import { isSeamlineError, SeamlineError } from '../../errors/index.js'
+import { HttpStatusError, type Client } from '../../http/index.js'
 import {
   PermanentError,
   type EnqueueOptions,
   type JobBackoff,
   type JobContext,
   type Jobs,
-} from '../jobs/index.js'
-import type { Store } from '../stores/index.js'
-import type { Clock } from '../time/index.js'
-import { webhookScheme } from '../webhooks/index.js'
+} from '../../jobs/index.js'
+import type { Store } from '../../stores/index.js'
+import type { Clock } from '../../time/index.js'
+import { webhookScheme } from '../../webhooks/index.js'
+import type { GatewayConfig } from '../config-schema.js'
+import { oneAttemptClient, postOnce } from '../outbound.js'
+import { refusalOf } from '../refusals.js'
+import type { ProxyCall } from './call.js'
 import {
   operationRef,
   readOperation,
@@ -18,7 +22,7 @@ import {
   type OperationError,
   type OperationResult,
 } from './operations.js'
-import type { Proxy, ProxyCall } from './proxy.js'
+import type { Upstream } from './upstream.js'
 
 export const proxyCallJob = 'seamline:proxy'
 export const proxyCallbackJob = 'seamline:proxy-callback'
@@ -43,13 +47,28 @@ export interface ProxyCallbackPayload {
   url: string
 }
 
+export interface AsyncRetry {
+  maxAttempts: number
+  backoff: JobBackoff
+}
+
+/** An async call's attempts and backoff, from `proxy.retry`. */
+export const asyncRetryOf = (settings: GatewayConfig['proxy']): AsyncRetry => ({
+  // The jobs layer's own defaults, stated here because a run must know when it is the last.
+  maxAttempts: settings.retry?.maxAttempts ?? 20,
+  backoff: {
+    ...(settings.retry?.baseMs !== undefined && { baseMs: settings.retry.baseMs }),
+    ...(settings.retry?.capMs !== undefined && { capMs: settings.retry.capMs }),
+  },
+})
+
 export interface AsyncJobsOptions {
   store: Store
   jobs: Jobs
-  proxy: Pick<Proxy, 'send' | 'refusalOf'>
+  upstream: Pick<Upstream, 'send'>
   clock: Clock
   redactor: Redactor
-  retry: { maxAttempts: number; backoff: JobBackoff }
+  retry: AsyncRetry
   /** Origins callbacks may go to (checked again at delivery) and the `whsec_…` they are signed with. */
   callbacks: { origins: ReadonlySet<string>; secret: string | undefined; timeoutMs: number }
   /** Largest answer body kept as a result. */
@@ -110,8 +129,70 @@ const snoozing = new Set(['SEAM_ERR_RATE_LIMITED', 'SEAM_ERR_CIRCUIT_OPEN'])
 const transient = (status: number): boolean => status >= 500 || status === 429
 
 /** The enqueue options shared by an operation's call and callback jobs. */
-export function jobOptions(key: string, retry: AsyncJobsOptions['retry']): EnqueueOptions {
+export function jobOptions(key: string, retry: AsyncRetry): EnqueueOptions {
   return { key, unique: 'keep-earliest', maxAttempts: retry.maxAttempts, backoff: retry.backoff }
+}
+
+const callOf = (payload: ProxyCallPayload): ProxyCall => ({
+  provider: payload.provider,
+  method: payload.method,
+  path: payload.path,
+  headers: payload.headers,
+  ...(payload.body !== undefined && {
+    body: new Uint8Array(Buffer.from(payload.body, 'base64')),
+  }),
+  idempotencyKey: payload.idempotencyKey,
+  ...(payload.connection !== undefined && { connection: payload.connection }),
+})
+
+/**
+ * One run of an async call: its outcome when final, or a throw when the job should run it again.
+ * `dead` records the failure of a run that will not be retried, then throws.
+ */
+async function runCall(
+  payload: ProxyCallPayload,
+  ctx: JobContext,
+  options: AsyncJobsOptions,
+  dead: (error: OperationError, result?: OperationResult, cause?: unknown) => Promise<never>,
+): Promise<FinalOutcome> {
+  const attempts = ctx.job.attempt
+  try {
+    // Streamed, then read whole: the body's bytes as sent, binary or not.
+    const answer = await options.upstream.send<AsyncIterable<Uint8Array> | undefined>(
+      callOf(payload),
+      { signal: ctx.signal, stream: true },
+    )
+    const body = await readAll(answer.body, options.maxResultBytes)
+    if (body === undefined) {
+      return {
+        status: 'failed',
+        attempts,
+        error: {
+          error: 'result_too_large',
+          message: `the provider answered ${answer.status} with a body over ${options.maxResultBytes} bytes, which is not kept`,
+        },
+      }
+    }
+    return { status: 'succeeded', attempts, result: resultOf(answer.status, answer.headers, body) }
+  } catch (error) {
+    if (error instanceof HttpStatusError) {
+      const result = resultOf(error.status, { ...error.headers }, errorBody(error.body))
+      if (!transient(error.status)) return { status: 'failed', attempts, result }
+      return dead(
+        { error: error.code, message: `the provider answered ${error.status}` },
+        result,
+        error,
+      )
+    }
+    const refusal = refusalOf(error, options.redactor)
+    if (!refusal) throw error
+    const failure = { error: refusal.error, message: refusal.message ?? '' }
+    // A call the gateway cannot make as written (no such provider any more) will not improve.
+    if (!transient(refusal.status)) return { status: 'failed', attempts, error: failure }
+    // The jobs layer snoozes these without spending an attempt: this run was not the last.
+    if (isSeamlineError(error) && snoozing.has(error.code)) throw error
+    return dead(failure, undefined, error)
+  }
 }
 
 /**
@@ -119,71 +200,7 @@ export function jobOptions(key: string, retry: AsyncJobsOptions['retry']): Enque
  * operation's record) and the callback that posts that outcome, signed, to the app.
  */
 export function asyncCallJobs(options: AsyncJobsOptions) {
-  const { store, jobs, proxy, clock, redactor, retry, callbacks } = options
-
-  /** The outcome of one run, or a throw when the job should run the call again. */
-  const run = async (payload: ProxyCallPayload, ctx: JobContext): Promise<FinalOutcome> => {
-    const attempts = ctx.job.attempt
-    const call: ProxyCall = {
-      provider: payload.provider,
-      method: payload.method,
-      path: payload.path,
-      headers: payload.headers,
-      ...(payload.body !== undefined && {
-        body: new Uint8Array(Buffer.from(payload.body, 'base64')),
-      }),
-      idempotencyKey: payload.idempotencyKey,
-      ...(payload.connection !== undefined && { connection: payload.connection }),
-    }
-    // A run that will not be retried records its failure, so the app learns it was the last.
-    const lastRun = attempts >= retry.maxAttempts
-    const dead = async (error: OperationError, result?: OperationResult, cause?: unknown) => {
-      if (!lastRun) throw cause
-      await settle(payload, { status: 'dead', attempts, error, ...(result && { result }) })
-      throw cause
-    }
-    try {
-      // Streamed, then read whole: the body's bytes as sent, binary or not.
-      const answer = await proxy.send<AsyncIterable<Uint8Array> | undefined>(call, {
-        signal: ctx.signal,
-        stream: true,
-      })
-      const body = await readAll(answer.body, options.maxResultBytes)
-      if (body === undefined) {
-        return {
-          status: 'failed',
-          attempts,
-          error: {
-            error: 'result_too_large',
-            message: `the provider answered ${answer.status} with a body over ${options.maxResultBytes} bytes, which is not kept`,
-          },
-        }
-      }
-      return {
-        status: 'succeeded',
-        attempts,
-        result: resultOf(answer.status, answer.headers, body),
-      }
-    } catch (error) {
-      if (error instanceof HttpStatusError) {
-        const result = resultOf(error.status, { ...error.headers }, errorBody(error.body))
-        if (!transient(error.status)) return { status: 'failed', attempts, result }
-        const message = `the provider answered ${error.status}`
-        return dead({ error: error.code, message }, result, error)
-      }
-      const refusal = proxy.refusalOf(error)
-      if (!refusal) throw error
-      const failure = { error: refusal.error, message: refusal.message }
-      // A call the gateway cannot make as written (no such provider any more) will not improve.
-      const unsendable = isSeamlineError(error) && error.code === 'SEAM_ERR_INVALID_ARGUMENT'
-      if (unsendable || !transient(refusal.status)) {
-        return { status: 'failed', attempts, error: failure }
-      }
-      // The jobs layer snoozes these without spending an attempt: this run was not the last.
-      if (isSeamlineError(error) && snoozing.has(error.code)) throw error
-      return dead(failure, undefined, error)
-    }
-  }
+  const { store, jobs, clock, retry } = options
 
   /** Stores the outcome once, then hands it to the callback job, if the app asked for one. */
   const settle = async (payload: ProxyCallPayload, outcome: FinalOutcome): Promise<void> => {
@@ -215,13 +232,35 @@ export function asyncCallJobs(options: AsyncJobsOptions) {
     // A run after the outcome was stored (a lost worker, a replay) only finishes the hand-off.
     const record = await store.idempotency.get(operationRef(payload.operation))
     if (record?.response) return enqueueCallback(payload)
-    return settle(payload, await run(payload, ctx))
+    const attempts = ctx.job.attempt
+    // A run that will not be retried records its failure, so the app learns it was the last.
+    const dead = async (error: OperationError, result?: OperationResult, cause?: unknown) => {
+      if (attempts >= retry.maxAttempts) {
+        await settle(payload, { status: 'dead', attempts, error, ...(result && { result }) })
+      }
+      throw cause
+    }
+    return settle(payload, await runCall(payload, ctx, options, dead))
   }
 
-  const callbackHandler = async (payload: ProxyCallbackPayload, ctx: JobContext): Promise<void> => {
+  return { callHandler, callbackHandler: callbackPoster(options) }
+}
+
+/** The callback job's handler: the operation's outcome, signed, posted once per run to the app. */
+function callbackPoster(options: AsyncJobsOptions) {
+  const { store, clock, redactor, callbacks } = options
+  // One client per allowed origin: a callback reaches nowhere else.
+  const clients = new Map<string, Client>(
+    [...callbacks.origins].map((origin) => [
+      origin,
+      oneAttemptClient(`callback ${origin}`, origin, callbacks.timeoutMs, clock),
+    ]),
+  )
+  return async (payload: ProxyCallbackPayload, ctx: JobContext): Promise<void> => {
     const { operation, url } = payload
     const secret = callbacks.secret
-    if (secret === undefined || !callbacks.origins.has(new URL(url).origin)) {
+    const client = clients.get(new URL(url).origin)
+    if (secret === undefined || !client) {
       throw new PermanentError(
         `callback of operation ${operation} to ${url}: its origin is no longer in proxy.callbackOrigins`,
       )
@@ -242,28 +281,19 @@ export function asyncCallJobs(options: AsyncJobsOptions) {
         reason: `${reason} (attempt ${ctx.job.attempt})`,
         ...(cause !== undefined && { cause }),
       })
-    let response: Response
+    let status: number
     try {
-      // Redirects are not followed: only the allowed origin is ever reached.
-      response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(callbacks.timeoutMs)]),
-      })
+      const post = { headers, body, signal: ctx.signal, timeoutMs: callbacks.timeoutMs }
+      status = await postOnce(client, url, post, clock)
     } catch (error) {
       throw failed(`failed without an answer: ${(error as Error).message}`, error)
     }
-    await response.arrayBuffer().catch(() => undefined)
-    if (response.status >= 200 && response.status < 300) return
-    if (response.status === 410) {
+    if (status >= 200 && status < 300) return
+    if (status === 410) {
       throw new PermanentError(
         `callback of operation ${operation} to ${url} got 410 Gone: the app asked for no more`,
       )
     }
-    throw failed(`failed with ${response.status}`)
+    throw failed(`failed with ${status}`)
   }
-
-  return { callHandler, callbackHandler }
 }

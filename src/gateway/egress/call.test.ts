@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { safeUpstreamPath } from './proxy.js'
+import { safeUpstreamPath } from './call.js'
 
 describe('safeUpstreamPath', () => {
   it('keeps ordinary paths and their queries as sent', () => {

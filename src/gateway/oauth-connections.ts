@@ -2,14 +2,10 @@ import { createSealer, keyringFromEnv, encryptionKeysVariable } from '../credent
 import type { Redactor, Sealer } from '../credentials/index.js'
 import { SeamlineError, isSeamlineError } from '../errors/index.js'
 import {
-  buildAuthorizeUrl,
-  createPkce,
   createTokenManager,
-  exchangeCode,
   genericPolicy,
   requestClientCredentials,
   type ConnectionRef,
-  type OAuthAlert,
   type OAuthProvider,
   type TokenManager,
   type TokenPolicyName,
@@ -18,9 +14,10 @@ import {
 import type { Store } from '../stores/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import { authorizationFlow } from './oauth-authorization.js'
 import { resolveSecret } from './secrets.js'
 
-type OAuthConfig = NonNullable<GatewayConfig['providers'][string]['oauth']>
+export type OAuthConfig = NonNullable<GatewayConfig['providers'][string]['oauth']>
 
 export interface ConnectionsOptions {
   config: GatewayConfig
@@ -28,8 +25,6 @@ export interface ConnectionsOptions {
   store: Store
   clock: Clock
   redactor: Redactor
-  /** Each health change of a connection (logged by the gateway). */
-  onAlert(alert: OAuthAlert): void
 }
 
 /** What a proxied call carries for an OAuth provider: a connection's token, refreshed on 401. */
@@ -39,6 +34,7 @@ export interface CallAuth {
 }
 
 export interface GatewayConnections {
+  /** The token manager; its `events` tell each refresh and each health change of a connection. */
   readonly manager: TokenManager
   /** Whether calls to `provider` carry an OAuth connection's token. */
   has(provider: string): boolean
@@ -53,13 +49,6 @@ export interface GatewayConnections {
     query: { code?: string; state?: string; error?: string },
   ): Promise<{ ref: ConnectionRef; returnTo?: string }>
   close(): Promise<void>
-}
-
-const stateTtlMs = 10 * 60_000
-const stateAad = (provider: string) => `seamline:oauth-state:${provider}`
-
-function invalid(target: string, reason: string): SeamlineError {
-  return new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', { operation: 'connect', target, reason })
 }
 
 /** The sealer of OAuth tokens: a keyring is required, since tokens are credentials. */
@@ -114,7 +103,6 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
     sealer,
     providers,
     clock,
-    alerts: { log: (alert) => options.onAlert(alert) },
   })
   const keepAlive = manager.keepAlive()
 
@@ -163,70 +151,7 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
       credential: () => token(ref),
       onUnauthorized: (used) => manager.onUnauthorized(ref, used),
     }),
-    authorizeUrl(ref, { callbackUrl, returnTo }) {
-      const oauth = settings.get(ref.provider)
-      if (!oauth) throw invalid(`provider ${ref.provider}`, 'has no oauth configured')
-      if (oauth.grant !== 'refresh_token') {
-        throw invalid(
-          `providers.${ref.provider}.oauth.grant`,
-          'is client_credentials: its connections need no user to authorize them',
-        )
-      }
-      const redirectUri = oauth.redirectUrl ?? callbackUrl
-      const pkce = createPkce()
-      const state = sealer.seal(
-        JSON.stringify({
-          c: ref.connectionId,
-          v: pkce.verifier,
-          r: redirectUri,
-          ...(returnTo !== undefined && { t: returnTo }),
-          e: clock.now() + stateTtlMs,
-        }),
-        stateAad(ref.provider),
-      )
-      return buildAuthorizeUrl({
-        provider: providers[ref.provider]!,
-        redirectUri,
-        state: Buffer.from(state).toString('base64url'),
-        codeChallenge: pkce.challenge,
-      })
-    },
-    async complete(provider, query) {
-      const stateInvalid = (reason: string) =>
-        new SeamlineError('SEAM_ERR_OAUTH_STATE_INVALID', {
-          operation: 'connect',
-          target: 'OAuth state',
-          reason,
-        })
-      if (!settings.has(provider)) throw invalid(`provider ${provider}`, 'has no oauth configured')
-      if (query.error !== undefined) {
-        throw new SeamlineError('SEAM_ERR_OAUTH_AUTHORIZATION_DENIED', {
-          operation: 'connect',
-          target: `provider ${provider}`,
-          reason: `failed: the provider answered ${query.error}`,
-        })
-      }
-      if (!query.state) throw stateInvalid('is missing')
-      let saved: { c: string; v: string; r: string; t?: string; e: number }
-      try {
-        const sealed = Buffer.from(query.state, 'base64url').toString('utf8')
-        saved = JSON.parse(sealer.open(sealed, stateAad(provider))) as typeof saved
-      } catch {
-        throw stateInvalid('is not a state this gateway issued for this provider')
-      }
-      if (clock.now() > saved.e) throw stateInvalid('has expired; start the authorization again')
-      if (!query.code) throw invalid('code', 'is missing from the callback')
-      const tokens = await exchangeCode({
-        provider: providers[provider]!,
-        code: query.code,
-        redirectUri: saved.r,
-        codeVerifier: saved.v,
-        clock,
-      })
-      const ref = { provider, connectionId: saved.c }
-      await manager.connect(ref, tokens)
-      return { ref, ...(saved.t !== undefined && { returnTo: saved.t }) }
-    },
+    ...authorizationFlow({ settings, providers, sealer, manager, clock }),
     async close() {
       await keepAlive.stop()
       await manager.close()

@@ -88,6 +88,29 @@ export interface SeriesSnapshot {
   ready: (number | null)[]
 }
 
+/** Runs `run` now, then `ms` after each run ends, until stopped; a failed run is skipped. */
+function repeat(clock: Clock, ms: number, run: () => Promise<void>): { stop(): void } {
+  let stopped = false
+  let cancel: (() => void) | undefined
+  const tick = (): void => {
+    cancel = clock.after(ms, () => {
+      void run()
+        .catch(() => undefined)
+        .then(() => {
+          if (!stopped) tick()
+        })
+    })
+  }
+  void run().catch(() => undefined)
+  tick()
+  return {
+    stop: () => {
+      stopped = true
+      cancel?.()
+    },
+  }
+}
+
 /**
  * Samples the gateway's own metrics and the queue's depths every `sampleMs` into a ring of
  * `points`, so the overview plots the last while without a time-series database. Each process
@@ -141,26 +164,7 @@ export function createSeries(options: {
   return {
     sample,
     start(): void {
-      if (timer) return
-      let stopped = false
-      let cancel: (() => void) | undefined
-      const tick = (): void => {
-        cancel = clock.after(sampleMs, () => {
-          void sample()
-            .catch(() => undefined)
-            .then(() => {
-              if (!stopped) tick()
-            })
-        })
-      }
-      void sample().catch(() => undefined)
-      tick()
-      timer = {
-        stop: () => {
-          stopped = true
-          cancel?.()
-        },
-      }
+      timer ??= repeat(clock, sampleMs, sample)
     },
     stop(): void {
       timer?.stop()
@@ -182,3 +186,5 @@ export function createSeries(options: {
     },
   }
 }
+
+export type Series = ReturnType<typeof createSeries>

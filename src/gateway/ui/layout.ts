@@ -1,4 +1,4 @@
-import { html, type Safe } from './html.js'
+import { html, type Safe } from '../html.js'
 
 export const sections = [
   ['/ui', 'Overview'],

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { Redactor } from '../credentials/index.js'
-import type { IdempotencyKeyRef, JobRecord, Store } from '../stores/index.js'
+import type { Redactor } from '../../credentials/index.js'
+import type { IdempotencyKeyRef, JobRecord, Store } from '../../stores/index.js'
 
 /** The idempotency scope of async proxy calls: one record per operation id. */
 export const operationsScope = 'seamline:proxy-operations'

@@ -1,7 +1,7 @@
 import type { ReportSummary } from '../../reconcile/index.js'
 import type { ConnectionRecord, InboxListing, JobCounts, JobRecord } from '../../stores/index.js'
-import type { RateLimitGauge } from '../rate-limits.js'
-import { html, type Safe } from './html.js'
+import type { RateLimitGauge } from '../limits.js'
+import { html, type Safe } from '../html.js'
 import { time } from './layout.js'
 
 /** A rendered event: the type is read from the stored body by the gateway. */

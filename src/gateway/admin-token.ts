@@ -1,0 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { refuse } from './refusals.js'
+
+// Digests have one length, so the comparison takes the same time whatever the guess.
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+
+/** True when the request carries `Authorization: Bearer <token>`; compared in constant time. */
+export function hasAdminToken(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
+  const given = match?.[1] ?? ''
+  return timingSafeEqual(digest(given), digest(token)) && given !== ''
+}
+
+/** An `onRequest` hook that refuses, with 401, a request without the admin token. */
+export function requireAdminToken(token: string) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (hasAdminToken(request.headers.authorization, token)) return
+    await refuse(reply.header('www-authenticate', 'Bearer realm="seamline"'), {
+      status: 401,
+      error: 'unauthorized',
+      message: 'send Authorization: Bearer <admin token>',
+    })
+  }
+}

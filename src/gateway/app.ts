@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Jobs } from '../jobs/index.js'
+import { adminRoutes } from './admin/index.js'
+import { connectionRoutes } from './connections/index.js'
+import { egressRoutes } from './egress/index.js'
+import { healthRoutes } from './health/index.js'
+import { loggerOptions, type LogOptions } from './logger.js'
+import { counter } from './metrics.js'
+import { errorHandler } from './refusals.js'
+import { decorateServices, type GatewayServices } from './services.js'
+import { loadTracer, traceGateway } from './tracing.js'
+import { uiRoutes, type UiOptions } from './ui/index.js'
+import { webhookRoutes } from './webhooks/index.js'
+
+export interface AppOptions {
+  log?: LogOptions
+  /** The dashboard's tuning. */
+  dashboard?: UiOptions
+}
+
+/** Every request answered, by method, route (never the raw URL) and status. */
+function countRequests(app: FastifyInstance, { registry }: GatewayServices): void {
+  const requests = counter(
+    registry,
+    'seamline_http_requests_total',
+    'HTTP requests answered by the gateway.',
+    ['method', 'route', 'status'],
+  )
+  app.addHook('onResponse', async (request, reply) => {
+    requests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    })
+  })
+}
+
+/** What no family owns in the jobs' life: dead letters and worker failures, logged. */
+function logJobs(app: FastifyInstance, jobs: Jobs): void {
+  jobs.events.on('job:dead', ({ name, id, reason }) => {
+    app.log.warn({ job: id, name, reason }, 'job is a dead letter')
+  })
+  jobs.events.on('worker:error', ({ operation, error }) => {
+    app.log.error({ operation, err: error }, 'job worker step failed')
+  })
+}
+
+/** A family as it is registered: one that throws while registering refuses the start, as Fastify
+ * lets through only a rejection. */
+const family =
+  <O>(plugin: (app: FastifyInstance, options: O) => Promise<void>) =>
+  async (app: FastifyInstance, options: O): Promise<void> => {
+    await plugin(app, options)
+  }
+
+/**
+ * The gateway's Fastify root: the services decorated once, the root hooks (tracing, request
+ * counts), one error handler, then one encapsulated plugin per route family. Ready to listen.
+ */
+export async function buildApp(
+  services: GatewayServices,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const { config, redactor, jobs } = services
+  const app = Fastify({
+    logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
+    forceCloseConnections: true,
+  })
+  try {
+    decorateServices(app, services)
+    app.setErrorHandler(errorHandler(redactor))
+    const tracer = await loadTracer()
+    if (tracer) traceGateway(tracer, app, jobs)
+    countRequests(app, services)
+    logJobs(app, jobs)
+
+    await app.register(family(healthRoutes))
+    await app.register(family(webhookRoutes))
+    await app.register(family(egressRoutes))
+    await app.register(family(connectionRoutes))
+    await app.register(family(adminRoutes), { prefix: '/api' })
+    await app.register(family(uiRoutes), { prefix: '/ui', ...options.dashboard })
+    await app.ready()
+    return app
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+}
