@@ -45,8 +45,10 @@ function logJobs(app: FastifyInstance, jobs: Jobs): void {
   })
 }
 
-/** A family as it is registered: one that throws while registering refuses the start, as Fastify
- * lets through only a rejection. */
+/**
+ * A family as it is registered: one that throws while registering refuses the start, since
+ * Fastify passes on only a rejection.
+ */
 const family =
   <O>(plugin: (app: FastifyInstance, options: O) => Promise<void>) =>
   async (app: FastifyInstance, options: O): Promise<void> => {

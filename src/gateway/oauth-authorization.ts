@@ -49,8 +49,9 @@ export function authorizationFlow(deps: {
   sealer: Sealer
   manager: TokenManager
   clock: Clock
+  fetch: typeof globalThis.fetch
 }): Pick<GatewayConnections, 'authorizeUrl' | 'complete'> {
-  const { settings, providers, sealer, manager, clock } = deps
+  const { settings, providers, sealer, manager, clock, fetch } = deps
 
   /** The saved state of a callback, or why it is refused. */
   const open = (provider: string, state: string | undefined): SavedState => {
@@ -110,6 +111,7 @@ export function authorizationFlow(deps: {
         redirectUri: saved.r,
         codeVerifier: saved.v,
         clock,
+        fetch,
       })
       const ref = { provider, connectionId: saved.c }
       await manager.connect(ref, tokens)

@@ -15,6 +15,7 @@ import type { Store } from '../stores/index.js'
 import type { Clock } from '../time/index.js'
 import type { GatewayConfig } from './config-schema.js'
 import { authorizationFlow } from './oauth-authorization.js'
+import { clientFetch } from './outbound.js'
 import { resolveSecret } from './secrets.js'
 
 export type OAuthConfig = NonNullable<GatewayConfig['providers'][string]['oauth']>
@@ -98,12 +99,9 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
     configured.map(([name, oauth]) => [name, providerOf(name, oauth, options)]),
   )
   const { clock } = options
-  const manager = createTokenManager({
-    store: options.store,
-    sealer,
-    providers,
-    clock,
-  })
+  // Token requests go out through the HTTP client, one attempt each.
+  const fetch = clientFetch('oauth', clock)
+  const manager = createTokenManager({ store: options.store, sealer, providers, clock, fetch })
   const keepAlive = manager.keepAlive()
 
   // Client-credentials connections need no user: the first call makes one.
@@ -113,7 +111,11 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
     let flight = pending.get(key)
     flight ??= (async () => {
       if (await options.store.tokens.get(ref)) return
-      const tokens = await requestClientCredentials({ provider: providers[ref.provider]!, clock })
+      const tokens = await requestClientCredentials({
+        provider: providers[ref.provider]!,
+        clock,
+        fetch,
+      })
       await manager.connect(ref, tokens)
     })().finally(() => pending.delete(key))
     pending.set(key, flight)
@@ -151,7 +153,7 @@ export function createConnections(options: ConnectionsOptions): GatewayConnectio
       credential: () => token(ref),
       onUnauthorized: (used) => manager.onUnauthorized(ref, used),
     }),
-    ...authorizationFlow({ settings, providers, sealer, manager, clock }),
+    ...authorizationFlow({ settings, providers, sealer, manager, clock, fetch }),
     async close() {
       await keepAlive.stop()
       await manager.close()

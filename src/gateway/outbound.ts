@@ -60,3 +60,55 @@ export async function postOnce(
     cancel()
   }
 }
+
+// A status that may carry no body, as `Response` requires.
+const bodiless = new Set([101, 204, 205, 304])
+
+const responseOf = (status: number, headers: Record<string, string>, text: string): Response =>
+  new Response(bodiless.has(status) ? null : text, { status, headers })
+
+/**
+ * `fetch` for what takes one rather than a client (the OAuth token endpoint, below the client in
+ * the layers): each request is one attempt of a one-attempt client for its origin, never a retry,
+ * since a refresh token may be spent by its first use. Bodies are strings or bytes.
+ */
+export function clientFetch(
+  name: string,
+  clock: Clock,
+  timeoutMs = 30_000,
+): typeof globalThis.fetch {
+  const clients = new Map<string, Client>()
+  const clientFor = (url: URL): Client => {
+    let client = clients.get(url.origin)
+    if (!client) {
+      client = oneAttemptClient(`${name} ${url.host}`, url.origin, timeoutMs, clock)
+      clients.set(url.origin, client)
+    }
+    return client
+  }
+  return async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input))
+    const { body, signal } = init
+    if (body != null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw new TypeError(`${name}: a request body must be a string or bytes`)
+    }
+    try {
+      const answer = await clientFor(url).request<{ text(): Promise<string> }>(
+        init.method ?? 'GET',
+        url.href,
+        {
+          headers: Object.fromEntries(new Headers(init.headers).entries()),
+          ...(body != null && { body }),
+          ...(signal && { signal }),
+          // Left unparsed: the caller reads the body as it was sent.
+          stream: true,
+        },
+      )
+      return responseOf(answer.status, answer.headers, await answer.body.text())
+    } catch (error) {
+      if (!(error instanceof HttpStatusError)) throw error
+      const text = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? null)
+      return responseOf(error.status, { ...error.headers }, text)
+    }
+  }
+}

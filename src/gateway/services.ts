@@ -37,12 +37,18 @@ export interface GatewayServices {
 }
 
 export interface ServicesOptions {
+  /** Where `secrets` and the other variable names of the configuration are read. Default `process.env`. */
   env?: Env
   clock?: Clock
   /** A store already open; by default the configuration's `store` is opened (and closed). */
   store?: Store
+  /**
+   * The admin API token; by default read from the variable `admin.tokenEnv` names. Without
+   * one the admin API answers 503, unless `generateAdminToken` makes one.
+   */
   adminToken?: string
   generateAdminToken?: boolean
+  /** The job worker's tuning (poll interval, concurrency). */
   worker?: WorkerOptions
 }
 
