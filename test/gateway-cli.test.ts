@@ -137,11 +137,46 @@ describe('seamline start', () => {
         headers: { authorization: `Bearer ${token}` },
       })
       expect(await connection.json()).toMatchObject({ state: 'healthy' })
+      // The demo app's proxy token, printed, is what the proxy takes; nothing else is.
+      const proxyToken = /proxy token\s+(\S+)/.exec(demo.output().stdout)?.[1]
+      const customers = await fetch(`${url}/proxy/stripe/v1/customers?limit=1`, {
+        headers: { authorization: `Bearer ${proxyToken}` },
+      })
+      expect(customers.status).toBe(200)
+      const stranger = await fetch(`${url}/proxy/stripe/v1/customers?limit=1`)
+      expect(stranger.status).toBe(401)
+      expect(await stranger.json()).toMatchObject({ error: { code: 'proxy_token_required' } })
     } finally {
       demo.child.kill('SIGTERM')
     }
     expect((await demo.exited)[0]).toBe(0)
   }, 120_000)
+
+  it('refuses providers without a proxy token, naming the key, with exit code 2', async () => {
+    const config = join(dir, 'open-proxy.yaml')
+    writeFileSync(config, 'providers:\n  stripe:\n    credentials: { apiKey: STRIPE_SECRET_KEY }\n')
+    const gateway = run(['start', '--config', config, '--port', '0'])
+    const [code] = await gateway.exited
+    expect(code).toBe(2)
+    expect(gateway.output().stderr).toContain('proxy.tokens: expected at least one proxy token')
+  })
+
+  it('makes tokens: 256 random bits each, named by their use', async () => {
+    const made = await Promise.all(
+      [
+        ['token', 'create'],
+        ['token', 'create'],
+        ['token', 'create', '--admin'],
+      ].map(async (args) => {
+        const command = run(args)
+        expect((await command.exited)[0]).toBe(0)
+        return command.output().stdout.trim()
+      }),
+    )
+    expect(made[0]).toMatch(/^sl_proxy_[A-Za-z0-9_-]{43}$/)
+    expect(made[1]).not.toBe(made[0])
+    expect(made[2]).toMatch(/^sl_admin_[A-Za-z0-9_-]{43}$/)
+  })
 
   it('prints its version', async () => {
     const version = run(['version'])

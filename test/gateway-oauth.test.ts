@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
 import { systemClock, type Clock } from '../src/time/index.js'
+import { asApp, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const store = useTempSqliteFile('gateway-oauth.sqlite')
@@ -58,6 +59,7 @@ describe('gateway OAuth connections', () => {
     XERO_CLIENT_ID: sim.credentials.clientId,
     XERO_CLIENT_SECRET: sim.credentials.clientSecret,
     SEAMLINE_ENCRYPTION_KEYS: keys,
+    ...proxyTokenEnv,
   })
 
   /** What the user's browser does: follow the authorization URL and the redirect back. */
@@ -82,7 +84,12 @@ describe('gateway OAuth connections', () => {
       oauth: { accessTokenSeconds: 60 },
     })
     gateway = await createGateway(
-      parseConfig({ store, profile: 'development', providers: { xero: xeroConfig() } }),
+      parseConfig({
+        store,
+        profile: 'development',
+        proxy: proxyTokens,
+        providers: { xero: xeroConfig() },
+      }),
       { env: env(), clock, adminToken: admin, log: { stream: logStream } },
     )
     url = await gateway.start(0)
@@ -102,7 +109,7 @@ describe('gateway OAuth connections', () => {
     })
     expect(await status.json()).toMatchObject({ state: 'healthy', generation: 1 })
 
-    const answer = await gateway.app.inject({
+    const answer = await asApp(gateway)({
       url: '/proxy/xero/Invoices',
       headers: { 'x-seamline-connection': 'acme' },
     })
@@ -119,7 +126,7 @@ describe('gateway OAuth connections', () => {
     clock.advance(10 * 60_000)
     const calls = await Promise.all(
       Array.from({ length: 5 }, () =>
-        gateway.app.inject({
+        asApp(gateway)({
           url: '/proxy/xero/Invoices',
           headers: { 'x-seamline-connection': 'acme' },
         }),
@@ -140,13 +147,13 @@ describe('gateway OAuth connections', () => {
   })
 
   it('answers 401 naming the error for a connection never made, 400 when none is named', async () => {
-    const missing = await gateway.app.inject({
+    const missing = await asApp(gateway)({
       url: '/proxy/xero/Invoices',
       headers: { 'x-seamline-connection': 'nobody' },
     })
     expect(missing.statusCode).toBe(401)
     expect(missing.json()).toMatchObject({ error: 'SEAM_ERR_OAUTH_CONNECTION_NOT_FOUND' })
-    const unnamed = await gateway.app.inject({ url: '/proxy/xero/Invoices' })
+    const unnamed = await asApp(gateway)({ url: '/proxy/xero/Invoices' })
     expect(unnamed.statusCode).toBe(400)
     expect(unnamed.json()).toMatchObject({ error: 'connection_required' })
     expect(unnamed.json<{ message: string }>().message).toContain('providers.xero.oauth.connection')
@@ -216,7 +223,7 @@ describe('gateway OAuth connections', () => {
       headers: auth,
     })
     expect(await removed.json()).toEqual({ removed: true })
-    const gone = await gateway.app.inject({
+    const gone = await asApp(gateway)({
       url: '/proxy/xero/Invoices',
       headers: { 'x-seamline-connection': 'beta' },
     })
@@ -230,12 +237,13 @@ describe('gateway OAuth connections', () => {
       parseConfig({
         store,
         profile: 'development',
+        proxy: proxyTokens,
         providers: { xero: xeroConfig({ grant: 'client_credentials', scopes: undefined }) },
       }),
       { env: env(), clock, log: { enabled: false } },
     )
     try {
-      const answer = await other.app.inject({ url: '/proxy/xero/Invoices' })
+      const answer = await asApp(other)({ url: '/proxy/xero/Invoices' })
       expect(answer.statusCode).toBe(200)
       expect(
         await other.store.tokens.get({ provider: 'xero', connectionId: 'default' }),
@@ -246,7 +254,12 @@ describe('gateway OAuth connections', () => {
   })
 
   it('refuses to start without an encryption key, or without a preset placeholder', async () => {
-    const config = parseConfig({ store, profile: 'development', providers: { xero: xeroConfig() } })
+    const config = parseConfig({
+      store,
+      profile: 'development',
+      proxy: proxyTokens,
+      providers: { xero: xeroConfig() },
+    })
     await expect(
       createGateway(config, { env: { ...env(), SEAMLINE_ENCRYPTION_KEYS: '' } }),
     ).rejects.toMatchObject({
@@ -255,7 +268,12 @@ describe('gateway OAuth connections', () => {
     const withoutTenant = { ...xeroConfig(), params: undefined }
     await expect(
       createGateway(
-        parseConfig({ store, profile: 'development', providers: { xero: withoutTenant } }),
+        parseConfig({
+          store,
+          profile: 'development',
+          proxy: proxyTokens,
+          providers: { xero: withoutTenant },
+        }),
         { env: env() },
       ),
     ).rejects.toMatchObject({

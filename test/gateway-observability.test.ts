@@ -8,6 +8,9 @@ import { useTempSqliteFile } from './helpers/sqlite.js'
 import {
   destinationSecret,
   postDelivery,
+  proxyToken,
+  proxyTokenEnv,
+  proxyTokens,
   stripeDelivery,
   stripeSecret,
   until,
@@ -19,6 +22,7 @@ const env = {
   STRIPE_WHSEC: stripeSecret,
   DEST_WHSEC: destinationSecret,
   STRIPE_SECRET_KEY: liveKey,
+  ...proxyTokenEnv,
 }
 
 let stops: (() => Promise<void>)[] = []
@@ -48,6 +52,7 @@ async function gatewayFor(url: string, destination: Record<string, unknown>, lin
     store,
     logLevel: 'debug',
     profile: 'production',
+    proxy: proxyTokens,
     providers: { stripe: { credentials: { apiKey: 'STRIPE_SECRET_KEY' } } },
     webhooks: {
       sources: {
@@ -95,6 +100,7 @@ describe('gateway logs', () => {
       headers: { authorization: `Bearer ${adminToken}` },
     })
     gateway.app.log.info({ leaked: { secret: destinationSecret } }, `about ${stripeSecret}`)
+    gateway.app.log.warn(`the app sent ${proxyToken}`)
     const [event] = await gateway.store.inbox.list({ eventId: 'evt_logged' })
     await until(
       async () => (await gateway.store.jobs.get(event?.jobId ?? ''))?.state === 'dead',
@@ -104,7 +110,7 @@ describe('gateway logs', () => {
     const text = lines.join('\n')
     expect(text).toContain('webhook received')
     expect(text).toContain('delivery failed')
-    for (const secret of [adminToken, stripeSecret, destinationSecret, liveKey]) {
+    for (const secret of [adminToken, stripeSecret, destinationSecret, liveKey, proxyToken]) {
       expect(text).not.toContain(secret)
     }
     const signature = delivery.headers['stripe-signature'].split('v1=')[1] as string

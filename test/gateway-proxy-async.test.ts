@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
 import { webhookScheme } from '../src/webhooks/index.js'
+import { asApp, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
@@ -74,7 +75,13 @@ describe('proxy configuration', () => {
     expect(
       problems({ callbackOrigins: ['https://app.example.com'], callbackSecret: 'HOOK_SECRET' }),
     ).toEqual([])
-    expect(parseConfig({}).proxy).toEqual({ callbackOrigins: [], retentionMs: 7 * 86_400_000 })
+    expect(parseConfig({}).proxy).toEqual({
+      tokens: [],
+      allowUnauthenticated: false,
+      allowedOrigins: [],
+      callbackOrigins: [],
+      retentionMs: 7 * 86_400_000,
+    })
   })
 })
 
@@ -89,16 +96,26 @@ describe('egress proxy: async calls', () => {
         store: file,
         profile: 'development',
         providers: {
-          stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } },
+          stripe: {
+            baseUrl: sim.url,
+            credentials: { apiKey: 'STRIPE_SECRET_KEY' },
+            // Three attempts of the client a run, so the tests below can outlast a run.
+            retry: { maxAttempts: 3, baseMs: 10 },
+          },
         },
         proxy: {
+          ...proxyTokens,
           callbackOrigins: [receiver.origin],
           callbackSecret: 'CALLBACK_SECRET',
           retry: { maxAttempts, baseMs: 20, capMs: 100 },
         },
       }),
       {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, CALLBACK_SECRET: callbackSecret },
+        env: {
+          STRIPE_SECRET_KEY: sim.credentials.apiKey,
+          CALLBACK_SECRET: callbackSecret,
+          ...proxyTokenEnv,
+        },
         log: { enabled: false },
         worker: { pollMs: 20 },
       },
@@ -119,7 +136,7 @@ describe('egress proxy: async calls', () => {
   const async = { prefer: 'respond-async' }
 
   const poll = (operation: string) =>
-    gateway.app.inject({ url: `/operations/${operation}` }).then((a) => a.json<Operation>())
+    asApp(gateway)({ url: `/operations/${operation}` }).then((a) => a.json<Operation>())
   const settled = (operation: string) =>
     until(
       () => poll(operation),
@@ -127,16 +144,16 @@ describe('egress proxy: async calls', () => {
     )
 
   it('answers 202 with an operation, then the poll gives the answer a sync call gives', async () => {
-    const created = await gateway.app.inject({
+    const created = await asApp(gateway)({
       method: 'POST',
       url: '/proxy/stripe/v1/customers',
       headers: form,
       payload: 'email=poll%40example.com',
     })
     const { id } = created.json<{ id: string }>()
-    const sync = await gateway.app.inject({ url: `/proxy/stripe/v1/customers/${id}` })
+    const sync = await asApp(gateway)({ url: `/proxy/stripe/v1/customers/${id}` })
 
-    const accepted = await gateway.app.inject({
+    const accepted = await asApp(gateway)({
       url: `/proxy/stripe/v1/customers/${id}`,
       // Other preferences in the same header are tolerated.
       headers: { prefer: 'return=minimal, respond-async; wait=5' },
@@ -158,7 +175,7 @@ describe('egress proxy: async calls', () => {
   it('enqueues one call per operation id, however often it is sent', async () => {
     const before = sim.stats().routes['POST /v1/customers']?.executions ?? 0
     const send = () =>
-      gateway.app.inject({
+      asApp(gateway)({
         method: 'POST',
         url: '/proxy/stripe/v1/customers',
         headers: { ...form, ...async, 'x-seamline-operation-id': 'signup:async-1' },
@@ -177,20 +194,20 @@ describe('egress proxy: async calls', () => {
     expect(sim.stats().routes['POST /v1/customers']?.executions).toBe(before + 1)
 
     // The same id for a different call is refused, not confused with the first.
-    const other = await gateway.app.inject({
+    const other = await asApp(gateway)({
       method: 'POST',
       url: '/proxy/stripe/v1/customers',
       headers: { ...form, ...async, 'x-seamline-operation-id': 'signup:async-1' },
       payload: 'email=other%40example.com',
     })
     expect(other.statusCode).toBe(409)
-    expect(other.json()).toMatchObject({ error: 'operation_mismatch' })
+    expect(other.json()).toMatchObject({ error: { code: 'operation_mismatch' } })
   })
 
   it('retries a call the provider keeps failing with 503 from the job, until it succeeds', async () => {
     const fail = { kind: 'status', status: 503 } as const
     sim.setFaults([{ route: 'GET /v1/charges', sequence: [fail, fail, fail, fail] }])
-    const accepted = await gateway.app.inject({ url: '/proxy/stripe/v1/charges', headers: async })
+    const accepted = await asApp(gateway)({ url: '/proxy/stripe/v1/charges', headers: async })
     const { operation } = accepted.json<{ operation: string }>()
     const view = await settled(operation)
     sim.setFaults([])
@@ -203,7 +220,7 @@ describe('egress proxy: async calls', () => {
   it('keeps a 4xx as the final answer, without retrying it', async () => {
     const requests = () => sim.stats().routes['GET /v1/customers']?.requests ?? 0
     const before = requests()
-    const accepted = await gateway.app.inject({
+    const accepted = await asApp(gateway)({
       url: '/proxy/stripe/v1/customers?limit=0',
       headers: async,
     })
@@ -222,13 +239,13 @@ describe('egress proxy: async calls', () => {
     try {
       const fail = { kind: 'status', status: 502 } as const
       sim.setFaults([{ route: 'GET /v1/customers/:id', sequence: [fail, fail, fail] }])
-      const accepted = await once.app.inject({
+      const accepted = await asApp(once)({
         url: '/proxy/stripe/v1/customers/cus_unlucky',
         headers: async,
       })
       const { operation } = accepted.json<{ operation: string }>()
       const view = await until(
-        () => once.app.inject({ url: `/operations/${operation}` }).then((a) => a.json<Operation>()),
+        () => asApp(once)({ url: `/operations/${operation}` }).then((a) => a.json<Operation>()),
         (found) => found.status === 'dead',
       )
       expect(view).toMatchObject({
@@ -251,7 +268,7 @@ describe('egress proxy: async calls', () => {
 
   it('posts the outcome to the callback, signed, retrying while the app fails', async () => {
     receiver.answers.push(500, 503)
-    const accepted = await gateway.app.inject({
+    const accepted = await asApp(gateway)({
       method: 'POST',
       url: '/proxy/stripe/v1/customers',
       headers: { ...form, ...async, 'x-seamline-callback': `${receiver.origin}/hooks/seamline` },
@@ -286,7 +303,7 @@ describe('egress proxy: async calls', () => {
 
   it('stops posting a callback the app answers 410 Gone', async () => {
     receiver.answers.push(410)
-    const accepted = await gateway.app.inject({
+    const accepted = await asApp(gateway)({
       url: '/proxy/stripe/v1/customers?limit=2',
       headers: { ...async, 'x-seamline-callback': `${receiver.origin}/gone` },
     })
@@ -302,31 +319,33 @@ describe('egress proxy: async calls', () => {
   })
 
   it('refuses a callback to an origin not listed, and a malformed operation id', async () => {
-    const refused = await gateway.app.inject({
+    const refused = await asApp(gateway)({
       url: '/proxy/stripe/v1/customers',
       headers: { ...async, 'x-seamline-callback': 'http://169.254.169.254/latest/meta-data' },
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.json()).toMatchObject({
-      error: 'callback_not_allowed',
-      message: expect.stringContaining('proxy.callbackOrigins') as unknown,
+      error: {
+        code: 'callback_not_allowed',
+        message: expect.stringContaining('proxy.callbackOrigins') as unknown,
+      },
     })
     for (const id of ['a/b', 'x'.repeat(129), '../admin', 'semi;colon']) {
-      const bad = await gateway.app.inject({
+      const bad = await asApp(gateway)({
         url: '/proxy/stripe/v1/customers',
         headers: { ...async, 'x-seamline-operation-id': id },
       })
       expect(bad.statusCode, id).toBe(400)
-      expect(bad.json(), id).toMatchObject({ error: 'bad_operation_id' })
+      expect(bad.json(), id).toMatchObject({ error: { code: 'bad_operation_id' } })
     }
-    expect((await gateway.app.inject({ url: '/operations/op_unknown' })).statusCode).toBe(404)
-    expect((await gateway.app.inject({ url: '/operations/a.b' })).json()).toMatchObject({
+    expect((await asApp(gateway)({ url: '/operations/op_unknown' })).statusCode).toBe(404)
+    expect((await asApp(gateway)({ url: '/operations/a.b' })).json()).toMatchObject({
       error: 'bad_operation_id',
     })
   })
 
   it('keeps outcomes across a restart of the gateway on the same store', async () => {
-    const accepted = await gateway.app.inject({
+    const accepted = await asApp(gateway)({
       url: '/proxy/stripe/v1/customers?limit=1',
       headers: { ...async, 'x-seamline-operation-id': 'kept-across-restart' },
     })
@@ -343,17 +362,17 @@ describe('egress proxy: async calls', () => {
         store: otherStore,
         profile: 'development',
         providers: { stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } } },
-        proxy: { retentionMs: 1 },
+        proxy: { ...proxyTokens, retentionMs: 1 },
       }),
       {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey },
+        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, ...proxyTokenEnv },
         log: { enabled: false },
         worker: { pollMs: 20 },
       },
     )
     try {
-      const look = (operation: string) => short.app.inject({ url: `/operations/${operation}` })
-      await short.app.inject({
+      const look = (operation: string) => asApp(short)({ url: `/operations/${operation}` })
+      await asApp(short)({
         url: '/proxy/stripe/v1/customers?limit=1',
         headers: { ...async, 'x-seamline-operation-id': 'short-lived' },
       })
@@ -387,10 +406,10 @@ describe.skipIf(!pgUrl)('egress proxy: async calls on PostgreSQL', () => {
         providers: {
           stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } },
         },
-        proxy: { retry: { maxAttempts: 3, baseMs: 20, capMs: 100 } },
+        proxy: { ...proxyTokens, retry: { maxAttempts: 3, baseMs: 20, capMs: 100 } },
       }),
       {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey },
+        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, ...proxyTokenEnv },
         log: { enabled: false },
         worker: { pollMs: 20 },
       },
@@ -407,7 +426,7 @@ describe.skipIf(!pgUrl)('egress proxy: async calls on PostgreSQL', () => {
   it('stores the outcome once, readable after a restart', async () => {
     gateway = await open()
     const send = (app: Gateway) =>
-      app.app.inject({
+      asApp(app)({
         method: 'POST',
         url: '/proxy/stripe/v1/customers',
         headers: {
@@ -419,7 +438,7 @@ describe.skipIf(!pgUrl)('egress proxy: async calls on PostgreSQL', () => {
       })
     expect((await send(gateway)).statusCode).toBe(202)
     const poll = (app: Gateway) =>
-      app.app.inject({ url: '/operations/pg-signup-1' }).then((a) => a.json<Operation>())
+      asApp(app)({ url: '/operations/pg-signup-1' }).then((a) => a.json<Operation>())
     const first = gateway
     const done = await until(
       () => poll(first),

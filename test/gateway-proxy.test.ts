@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
+import { asApp, proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const store = useTempSqliteFile('proxy.sqlite')
@@ -16,12 +17,13 @@ describe('egress proxy', () => {
       parseConfig({
         store,
         profile: 'development',
+        proxy: proxyTokens,
         providers: {
           stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } },
         },
       }),
       {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey },
+        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, ...proxyTokenEnv },
         log: { enabled: false },
       },
     )
@@ -33,11 +35,11 @@ describe('egress proxy', () => {
 
   const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
-  it('injects the credential: the app calls without one (and its own is not passed on)', async () => {
+  it('injects the credential in place of the proxy token the app sends', async () => {
     expect((await fetch(`${sim.url}/v1/customers`)).status).toBe(401)
     const answer = await gateway.app.inject({
       url: '/proxy/stripe/v1/customers?limit=3',
-      headers: { authorization: 'Bearer sk_test_the_app_should_not_hold_this' },
+      headers: { authorization: `Bearer ${proxyToken}` },
     })
     expect(answer.statusCode).toBe(200)
     expect(answer.json()).toMatchObject({ object: 'list' })
@@ -45,7 +47,7 @@ describe('egress proxy', () => {
 
   it("keeps the app's Idempotency-Key, so a repeated POST executes once", async () => {
     const call = () =>
-      gateway.app.inject({
+      asApp(gateway)({
         method: 'POST',
         url: '/proxy/stripe/v1/customers',
         headers: { ...form, 'idempotency-key': 'create-customer-42' },
@@ -60,7 +62,7 @@ describe('egress proxy', () => {
 
   it('derives one key from X-Seamline-Operation-Id, the same on every call of the operation', async () => {
     const call = () =>
-      gateway.app.inject({
+      asApp(gateway)({
         method: 'POST',
         url: '/proxy/stripe/v1/customers',
         headers: { ...form, 'x-seamline-operation-id': 'signup:7' },
@@ -74,7 +76,7 @@ describe('egress proxy', () => {
   })
 
   it("passes the provider's error answers through", async () => {
-    const answer = await gateway.app.inject({ url: '/proxy/stripe/v1/customers/cus_missing' })
+    const answer = await asApp(gateway)({ url: '/proxy/stripe/v1/customers/cus_missing' })
     expect(answer.statusCode).toBe(404)
     expect(answer.json()).toMatchObject({ error: { type: 'invalid_request_error' } })
   })
@@ -85,7 +87,8 @@ describe('egress proxy', () => {
     // Raw request targets, as a client may send them (fetch and inject would normalise them).
     const get = (path: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const request = httpRequest({ host: '127.0.0.1', port, path }, (response) => {
+        const headers = { authorization: `Bearer ${proxyToken}` }
+        const request = httpRequest({ host: '127.0.0.1', port, path, headers }, (response) => {
           let body = ''
           response.on('data', (chunk: Buffer) => (body += chunk.toString()))
           response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
@@ -105,7 +108,8 @@ describe('egress proxy', () => {
     ]) {
       const answer = await get(path)
       expect(answer.status, path).toBe(400)
-      expect(JSON.parse(answer.body), path).toMatchObject({ error: 'bad_path' })
+      // In Stripe's words, so its SDK reads it.
+      expect(JSON.parse(answer.body), path).toMatchObject({ error: { code: 'bad_path' } })
     }
     expect((await get('/proxy/stripe/v1/customers')).status).toBe(200)
     expect((await get('/proxy/github/user')).status).toBe(404)
@@ -123,7 +127,7 @@ describe('egress proxy', () => {
     sim.setFaults([{ route: 'GET /v1/charges', sequence: [{ kind: 'status', status: 503 }] }])
     // Past the test-mode quota (25/s): some calls wait for room.
     const answers = await Promise.all(
-      Array.from({ length: 40 }, () => gateway.app.inject({ url: '/proxy/stripe/v1/charges' })),
+      Array.from({ length: 40 }, () => asApp(gateway)({ url: '/proxy/stripe/v1/charges' })),
     )
     sim.setFaults([])
     expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200))

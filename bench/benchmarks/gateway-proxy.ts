@@ -16,6 +16,8 @@ const inFlight = 32
 const pacedRate = 1_000
 const pacedMs = 3_000
 const apiPath = '/v1/customers?limit=3'
+// What the app holds in place of the key: the gateway's proxy token.
+const proxyToken = 'sl_proxy_bench-token-0123456789abcdefghij'
 
 interface Child {
   info: { port: number; apiKey?: string }
@@ -107,7 +109,7 @@ const run = async (target: Target, ops: number) => {
 const proxy: Benchmark = {
   name: 'Gateway: egress proxy overhead',
   what: `Calls to a provider through the gateway's proxy (\`/proxy/stripe/…\`, credentials injected by the gateway) against the same calls made straight to the provider: calls per second under saturating load, and latency at ${pacedRate.toLocaleString('en-US')} calls/s offered.`,
-  how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is \`GET ${apiPath}\` (about 1 KB answered). calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (no credential sent); \`direct\` calls the simulator with the key itself. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
+  how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is \`GET ${apiPath}\` (about 1 KB answered). calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (with a proxy token, no credential); \`direct\` calls the simulator with the key itself. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
   durability: 'no storage on the path (the proxy keeps nothing; its store is in memory)',
   ops: 5_000,
   repetitions: 5,
@@ -120,12 +122,12 @@ const proxy: Benchmark = {
     upstream = await start('upstream')
     const origin = `http://127.0.0.1:${upstream.info.port}`
     const apiKey = upstream.info.apiKey ?? ''
-    gateway = await start('gateway', origin, apiKey)
+    gateway = await start('gateway', origin, apiKey, proxyToken)
     targets.direct = { origin, path: apiPath, headers: { authorization: `Bearer ${apiKey}` } }
     targets.proxied = {
       origin: `http://127.0.0.1:${gateway.info.port}`,
       path: `/proxy/stripe${apiPath}`,
-      headers: {},
+      headers: { authorization: `Bearer ${proxyToken}` },
     }
   },
   teardown: async () => {

@@ -1,9 +1,10 @@
 // The processes of the proxy benchmark, each apart from the load generator:
 //   node gateway-proxy.mjs upstream            the Stripe simulator, unlimited, no faults
-//   node gateway-proxy.mjs gateway URL KEY     the gateway, proxying /proxy/stripe/* to URL
+//   node gateway-proxy.mjs gateway URL KEY TOKEN  the gateway, proxying /proxy/stripe/* to URL
+//                                                 for the app holding the proxy token TOKEN
 // Each prints one JSON line once it listens ({"port":N}, and the upstream its "apiKey"), and
 // closes and exits when its stdin ends.
-const [mode, upstream, apiKey] = process.argv.slice(2)
+const [mode, upstream, apiKey, proxyToken] = process.argv.slice(2)
 
 let port
 let extra = {}
@@ -24,6 +25,7 @@ if (mode === 'upstream') {
     parseConfig({
       store: ':memory:',
       logLevel: 'warn',
+      proxy: { tokens: ['BENCH_PROXY_TOKEN'] },
       providers: {
         stripe: {
           baseUrl: upstream,
@@ -33,12 +35,12 @@ if (mode === 'upstream') {
         },
       },
     }),
-    { env: { BENCH_STRIPE_KEY: apiKey } },
+    { env: { BENCH_STRIPE_KEY: apiKey, BENCH_PROXY_TOKEN: proxyToken } },
   )
   port = Number(new URL(await gateway.start(0, '127.0.0.1')).port)
   close = () => gateway.stop()
 } else {
-  console.error('usage: gateway-proxy.mjs upstream | gateway URL KEY')
+  console.error('usage: gateway-proxy.mjs upstream | gateway URL KEY TOKEN')
   process.exit(2)
 }
 

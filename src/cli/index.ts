@@ -10,6 +10,7 @@ import { reconcileCommand } from './reconcile.js'
 import { oauthCommand } from './oauth.js'
 import { simulateCommand } from './simulate.js'
 import { startCommand } from './start.js'
+import { tokenCommand } from './token.js'
 import { runCommand } from './store-option.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -85,6 +86,7 @@ program.addCommand(migrateCommand())
 program.addCommand(dlqCommand())
 program.addCommand(reconcileCommand())
 program.addCommand(oauthCommand())
+program.addCommand(tokenCommand())
 
 // Exit codes: 0 done, 1 the operation failed, 2 the command line could not be accepted.
 const overrideExit = (command: Command): void => {

@@ -32,6 +32,7 @@ async function start(flags: StartFlags): Promise<void> {
     console.log(`  simulated Stripe   ${demo.simulator.url}`)
     if (demo.xero) console.log(`  simulated Xero     ${demo.xero.url}`)
     console.log(`  demo app           ${demo.appUrl}`)
+    console.log(`  proxy token        ${demo.proxyToken}`)
   } else {
     gateway = await createGateway(config)
     url = await gateway.start(listenPort, host)

@@ -231,6 +231,18 @@ describe('createRedactor', () => {
     expect(error.message).toContain(key)
   })
 
+  it('copies errors whose fields are getters of their prototype (DOMException, undici)', () => {
+    const key = 'sk_test_DOMExceptionSecret0123456789'
+    const error = new DOMException(`aborted while sending ${key}`, 'AbortError')
+    const copy = redactValue(error)
+    // DOMException's getters refuse any other receiver: the copy holds the values itself.
+    expect(copy.name).toBe('AbortError')
+    expect(copy.message).toMatch(/^aborted while sending \[redacted/)
+    expect(copy.code).toBe(20)
+    expect(() => JSON.stringify({ err: copy })).not.toThrow()
+    expect(copy).toBeInstanceOf(DOMException)
+  })
+
   it('can leave sensitive property names alone', () => {
     const redactor = createRedactor({ sensitiveKeys: false })
     expect(redactor.redactValue({ password: 'plain' })).toEqual({ password: 'plain' })

@@ -88,6 +88,9 @@ export interface Redactor {
   addSecret(value: string): void
 }
 
+// What an error says of itself, wherever it keeps it (own, or a getter of its prototype).
+const errorProps = ['name', 'message', 'stack', 'cause', 'code'] as const
+
 export const mask = (name?: string): string => (name ? `[redacted:${name}]` : '[redacted]')
 
 function escapeRegExp(text: string): string {
@@ -186,16 +189,23 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       >
       seen.set(input, copy)
       if (input instanceof Error) {
-        // message, stack and cause are own but not enumerable; name usually inherited.
-        for (const prop of ['name', 'message', 'stack', 'cause'] as const) {
-          if (Object.hasOwn(input, prop)) {
-            Object.defineProperty(copy, prop, {
-              value: visit((input as unknown as Record<string, unknown>)[prop]),
-              writable: true,
-              configurable: true,
-              enumerable: false,
-            })
+        // message, stack and cause are own but not enumerable; name usually inherited. Some
+        // errors keep them in getters of their prototype, which refuse any other receiver
+        // (DOMException's): read here, they become the copy's own.
+        for (const prop of errorProps) {
+          if (!(prop in input)) continue
+          let value: unknown
+          try {
+            value = (input as unknown as Record<string, unknown>)[prop]
+          } catch {
+            continue
           }
+          Object.defineProperty(copy, prop, {
+            value: visit(value),
+            writable: true,
+            configurable: true,
+            enumerable: Object.getOwnPropertyDescriptor(input, prop)?.enumerable ?? false,
+          })
         }
         // A non-enumerable brand symbol (SeamlineError's) keeps the copy recognisable.
         for (const symbol of Object.getOwnPropertySymbols(input)) {
@@ -204,7 +214,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         }
       }
       for (const [k, v] of Object.entries(input)) {
-        if (input instanceof Error && ['name', 'message', 'stack', 'cause'].includes(k)) continue
+        if (input instanceof Error && (errorProps as readonly string[]).includes(k)) continue
         copy[k] = visit(v, k)
       }
       return copy

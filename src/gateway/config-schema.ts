@@ -136,6 +136,56 @@ const providerSchema = z.strictObject({
     .optional()
     .describe('OAuth app of this provider.'),
   limits: z.array(quotaSchema).optional().describe("Quotas replacing the preset's."),
+  port: z
+    .number({ error: 'expected a number' })
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'expected a port from 1 to 65535' })
+    .max(65_535, { error: 'expected a port from 1 to 65535' })
+    .optional()
+    .describe(
+      "Also serve this provider's proxy on this port, its paths as the provider's own, for SDKs that take only a host and a port (stripe-node).",
+    ),
+  retry: z
+    .strictObject({
+      maxAttempts: positiveInt
+        .optional()
+        .describe('Attempts of one proxied call in all, the first included (default 5).'),
+      baseMs: positiveInt
+        .optional()
+        .describe('First retry wait (full jitter, doubling; default 200).'),
+      capMs: positiveInt.optional().describe('Longest retry wait (default 20,000).'),
+      budget: z
+        .union(
+          [
+            z.literal(false),
+            z.strictObject({
+              ratio: z
+                .number({ error: 'expected a number' })
+                .min(0, { error: 'expected a number from 0' })
+                .optional()
+                .describe('Retries at most this share of recent first attempts (default 0.5).'),
+              minRetries: z
+                .number({ error: 'expected a number' })
+                .int({ error: 'expected a whole number' })
+                .min(0, { error: 'expected a number from 0' })
+                .optional()
+                .describe('Retries always allowed per window (default 10).'),
+              windowMs: positiveInt
+                .optional()
+                .describe('How far back "recent" reaches (default 10 s).'),
+            }),
+          ],
+          { error: 'expected false, or { ratio, minRetries, windowMs }' },
+        )
+        .optional()
+        .describe(
+          'Caps retries at a share of recent traffic, so an outage is not multiplied by the attempts; `false` for no cap.',
+        ),
+    })
+    .optional()
+    .describe(
+      "Retries of this provider's calls: only those safe to repeat (reads, and writes with an idempotency key).",
+    ),
 })
 
 const reconciliationSchema = z.strictObject({
@@ -168,6 +218,24 @@ const origin = nonEmpty.refine(
 
 const proxySchema = z
   .strictObject({
+    tokens: z
+      .array(envName, { error: 'expected a list of environment variable names' })
+      .default([])
+      .describe(
+        'Environment variables each holding a proxy token (several while one is rotated out). A call carries one where its SDK sends its API key; `seamline token create` makes one.',
+      ),
+    allowUnauthenticated: z
+      .boolean({ error: 'expected true or false' })
+      .default(false)
+      .describe(
+        'Serve the proxy without tokens: any process that reaches the gateway spends its credentials. Logged as a warning at every start.',
+      ),
+    allowedOrigins: z
+      .array(origin, { error: 'expected a list of origins' })
+      .default([])
+      .describe(
+        'Browser origins whose pages may call the proxy; a request with any other `Origin` is refused.',
+      ),
     callbackOrigins: z
       .array(origin, { error: 'expected a list of origins' })
       .default([])
@@ -201,75 +269,100 @@ const proxySchema = z
     path: ['callbackSecret'],
   })
 
-export const configSchema = z.strictObject({
-  store: nonEmpty
-    .default('seamline.sqlite')
-    .describe('SQLite file path, or a `postgres://` URL for several processes.'),
-  redis: nonEmpty
-    .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
-    .optional()
-    .describe('Redis URL for rate limits shared by several processes.'),
-  profile: z
-    .enum(profiles, { error: `expected one of ${profiles.join(', ')}` })
-    .optional()
-    .describe('Environment profile; default from `SEAMLINE_PROFILE`/`NODE_ENV`.'),
-  server: z
-    .strictObject({
-      host: nonEmpty.default('127.0.0.1').describe('Interface to listen on.'),
-      port: z
-        .number({ error: 'expected a number' })
-        .int({ error: 'expected a whole number' })
-        .min(0, { error: 'expected a port from 0 to 65535' })
-        .max(65_535, { error: 'expected a port from 0 to 65535' })
-        .default(8787)
-        .describe('Port (0: any free port).'),
-    })
-    .default({ host: '127.0.0.1', port: 8787 })
-    .describe('Where the gateway listens.'),
-  admin: z
-    .strictObject({
-      tokenEnv: envName
-        .default('SEAMLINE_ADMIN_TOKEN')
-        .describe('Environment variable holding the admin API token.'),
-    })
-    .default({ tokenEnv: 'SEAMLINE_ADMIN_TOKEN' })
-    .describe('Admin API (`/api`).'),
-  logLevel: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
-    })
-    .default('info')
-    .describe('Log level.'),
-  providers: z
-    .record(sourceName, providerSchema.describe('A provider the app calls.'))
-    .default({})
-    .describe('Providers the app calls, by name.'),
-  proxy: proxySchema
-    .default({ callbackOrigins: [], retentionMs: 7 * 86_400_000 })
-    .describe('Async calls of the egress proxy (`Prefer: respond-async`).'),
-  webhooks: z
-    .strictObject({
-      maxBodyBytes: positiveInt
-        .optional()
-        .describe('Largest webhook body accepted (default 10 MiB).'),
-      retentionMs: positiveInt
-        .optional()
-        .describe('How long events are kept for dedupe (default 7 days).'),
-      sources: z
-        .record(
-          sourceName,
-          sourceSchema.describe('A sender of webhooks, received at `/webhooks/<name>`.'),
-        )
-        .default({})
-        .describe('Webhook senders, by name.'),
-    })
-    .default({ sources: {} })
-    .describe('Incoming webhooks.'),
-  reconciliations: z
-    .array(reconciliationSchema)
-    .default([])
-    .describe('Reconcilers the gateway runs on a schedule; their reports go to its store.'),
-})
+export const configSchema = z
+  .strictObject({
+    store: nonEmpty
+      .default('seamline.sqlite')
+      .describe('SQLite file path, or a `postgres://` URL for several processes.'),
+    redis: nonEmpty
+      .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+      .optional()
+      .describe('Redis URL for rate limits shared by several processes.'),
+    profile: z
+      .enum(profiles, { error: `expected one of ${profiles.join(', ')}` })
+      .optional()
+      .describe('Environment profile; default from `SEAMLINE_PROFILE`/`NODE_ENV`.'),
+    server: z
+      .strictObject({
+        host: nonEmpty.default('127.0.0.1').describe('Interface to listen on.'),
+        port: z
+          .number({ error: 'expected a number' })
+          .int({ error: 'expected a whole number' })
+          .min(0, { error: 'expected a port from 0 to 65535' })
+          .max(65_535, { error: 'expected a port from 0 to 65535' })
+          .default(8787)
+          .describe('Port (0: any free port).'),
+        hostnames: z
+          .array(nonEmpty, { error: 'expected a list of host names' })
+          .default([])
+          .describe(
+            'Names the proxy answers to besides loopback (`localhost`, `127.0.0.1`, `::1`): a request for any other `Host` is refused, so a page cannot rebind a name to the gateway.',
+          ),
+      })
+      .default({ host: '127.0.0.1', port: 8787, hostnames: [] })
+      .describe('Where the gateway listens.'),
+    admin: z
+      .strictObject({
+        tokenEnv: envName
+          .default('SEAMLINE_ADMIN_TOKEN')
+          .describe('Environment variable holding the admin API token.'),
+      })
+      .default({ tokenEnv: 'SEAMLINE_ADMIN_TOKEN' })
+      .describe('Admin API (`/api`).'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info')
+      .describe('Log level.'),
+    providers: z
+      .record(sourceName, providerSchema.describe('A provider the app calls.'))
+      .default({})
+      .describe('Providers the app calls, by name.'),
+    proxy: proxySchema
+      .default({
+        tokens: [],
+        allowUnauthenticated: false,
+        allowedOrigins: [],
+        callbackOrigins: [],
+        retentionMs: 7 * 86_400_000,
+      })
+      .describe('Who may call the egress proxy, and its async calls (`Prefer: respond-async`).'),
+    webhooks: z
+      .strictObject({
+        maxBodyBytes: positiveInt
+          .optional()
+          .describe('Largest webhook body accepted (default 10 MiB).'),
+        retentionMs: positiveInt
+          .optional()
+          .describe('How long events are kept for dedupe (default 7 days).'),
+        sources: z
+          .record(
+            sourceName,
+            sourceSchema.describe('A sender of webhooks, received at `/webhooks/<name>`.'),
+          )
+          .default({})
+          .describe('Webhook senders, by name.'),
+      })
+      .default({ sources: {} })
+      .describe('Incoming webhooks.'),
+    reconciliations: z
+      .array(reconciliationSchema)
+      .default([])
+      .describe('Reconcilers the gateway runs on a schedule; their reports go to its store.'),
+  })
+  // Providers' credentials are spent by whoever reaches the proxy: that must be a decision.
+  .refine(
+    (config) =>
+      Object.keys(config.providers).length === 0 ||
+      config.proxy.tokens.length > 0 ||
+      config.proxy.allowUnauthenticated,
+    {
+      error:
+        'expected at least one proxy token variable while providers are configured (`seamline token create` makes a token), or allowUnauthenticated: true',
+      path: ['proxy', 'tokens'],
+    },
+  )
 
 /** A configuration as written: everything with a default may be left out. */
 export type GatewayConfigInput = z.input<typeof configSchema>

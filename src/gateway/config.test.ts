@@ -54,6 +54,7 @@ describe('parseConfig', () => {
       store: 'postgres://seamline@db/seamline',
       redis: 'redis://127.0.0.1:6379',
       profile: 'staging',
+      proxy: { tokens: ['SEAMLINE_PROXY_TOKEN'], allowedOrigins: ['https://app.example.com'] },
       providers: {
         stripe: {
           credentials: { apiKey: 'STRIPE_SECRET_KEY' },
@@ -91,6 +92,37 @@ describe('parseConfig', () => {
       every: '1h',
       module: 'seamline.reconcile.mjs',
     })
+    expect(config.proxy).toMatchObject({
+      tokens: ['SEAMLINE_PROXY_TOKEN'],
+      allowUnauthenticated: false,
+      allowedOrigins: ['https://app.example.com'],
+    })
+  })
+
+  it('refuses providers without a proxy token, unless the proxy is opened on purpose', () => {
+    const providers = { stripe: { credentials: { apiKey: 'STRIPE_SECRET_KEY' } } }
+    expect(problemsOf(() => parseConfig({ providers }))).toEqual([
+      expect.stringMatching(
+        /^proxy\.tokens: expected at least one proxy token variable/,
+      ) as unknown,
+    ])
+    expect(() => parseConfig({ providers, proxy: { allowUnauthenticated: true } })).not.toThrow()
+    const retry = { maxAttempts: 0, budget: { ratio: -1 } }
+    expect(
+      problemsOf(() =>
+        parseConfig({
+          providers: { stripe: { ...providers.stripe, retry, port: 70_000 } },
+          proxy: { tokens: ['SEAMLINE_PROXY_TOKEN'] },
+        }),
+      ),
+    ).toEqual([
+      'providers.stripe.port: expected a port from 1 to 65535',
+      'providers.stripe.retry.maxAttempts: expected a number above 0',
+      'providers.stripe.retry.budget.ratio: expected a number from 0',
+    ])
+    expect(
+      problemsOf(() => parseConfig({ proxy: { allowedOrigins: ['https://a.example/x'] } })),
+    ).toEqual([expect.stringMatching(/^proxy\.allowedOrigins\[0\]: expected an origin/) as unknown])
   })
 
   it('names the key path of every problem', () => {

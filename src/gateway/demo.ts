@@ -26,6 +26,8 @@ export interface Demo {
   xero?: Simulator
   /** The demo app the events are forwarded to. */
   appUrl: string
+  /** The proxy token the demo app calls the proxy with. */
+  proxyToken: string
   stop(): Promise<void>
 }
 
@@ -108,7 +110,13 @@ const eventTypes = ['charge.succeeded', 'customer.subscription.updated', 'invoic
  */
 function demoConfig(
   config: GatewayConfig,
-  demo: { stripe: Simulator; xero: Simulator | undefined; appUrl: string; appSecret: string },
+  demo: {
+    stripe: Simulator
+    xero: Simulator | undefined
+    appUrl: string
+    appSecret: string
+    proxyToken: string
+  },
 ): { config: GatewayConfig; env: Record<string, string> } {
   const { stripe, xero } = demo
   const env: Record<string, string> = {}
@@ -147,7 +155,11 @@ function demoConfig(
   )
   // OAuth tokens are stored sealed: the demo seals them under a key of its own.
   env[encryptionKeysVariable] ??= `demo:${randomBytes(32).toString('base64')}`
-  return { config: { ...config, providers, webhooks: { ...config.webhooks, sources } }, env }
+  // The demo app calls the proxy with a token of the demo's own.
+  const tokens = config.proxy.tokens.length > 0 ? config.proxy.tokens : ['SEAMLINE_PROXY_TOKEN']
+  for (const variable of tokens) env[variable] = demo.proxyToken
+  const proxy = { ...config.proxy, tokens }
+  return { config: { ...config, providers, proxy, webhooks: { ...config.webhooks, sources } }, env }
 }
 
 /** Simulated Stripe posts a signed event every `everyMs`, each delivered twice, as Stripe may. */
@@ -174,8 +186,8 @@ function sendStripeEvents(stripe: Simulator, target: string, everyMs: number) {
 }
 
 /** A call of the app through the proxy; what it answers shows on the dashboard, not here. */
-const callProxy = (url: string, path: string): void =>
-  void fetch(`${url}/proxy${path}`)
+const callProxy = (url: string, token: string, path: string): void =>
+  void fetch(`${url}/proxy${path}`, { headers: { authorization: `Bearer ${token}` } })
     .then((answer) => answer.body?.cancel())
     .catch(() => undefined)
 
@@ -211,7 +223,8 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
         oauth: { accessTokenSeconds: 40 },
       })
     : undefined
-  const demo = demoConfig(config, { stripe, xero, appUrl: app.url, appSecret })
+  const proxyToken = `sl_proxy_${randomBytes(32).toString('base64url')}`
+  const demo = demoConfig(config, { stripe, xero, appUrl: app.url, appSecret, proxyToken })
   const gateway = await createGateway(demo.config, {
     env: demo.env,
     generateAdminToken: true,
@@ -230,7 +243,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
   // gateway queues what the quota cannot take now and retries what the provider refuses.
   if (Object.hasOwn(demo.config.providers, 'stripe')) {
     const burst = () => {
-      for (let i = 0; i < 40; i++) callProxy(url, '/stripe/v1/customers?limit=1')
+      for (let i = 0; i < 40; i++) callProxy(url, proxyToken, '/stripe/v1/customers?limit=1')
     }
     timers.push(setInterval(burst, everyMs * 2))
   }
@@ -239,7 +252,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
   if (xero && demo.config.providers.xero?.oauth) {
     await connectDemoUser(url, gateway.adminToken!, 'xero', 'demo')
     onLine('demo app: connected Xero as "demo" (the gateway keeps its token fresh)')
-    timers.push(setInterval(() => callProxy(url, '/xero/Invoices'), everyMs))
+    timers.push(setInterval(() => callProxy(url, proxyToken, '/xero/Invoices'), everyMs))
   }
 
   return {
@@ -248,6 +261,7 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions = {}
     simulator: stripe,
     ...(xero && { xero }),
     appUrl: app.url,
+    proxyToken,
     async stop() {
       for (const timer of timers) clearInterval(timer)
       // Deliveries in flight end against the stopped gateway; the sender is not awaited, since

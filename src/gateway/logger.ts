@@ -25,6 +25,29 @@ const censored = [
 const withoutGrant = (url: string): string =>
   url.includes('/oauth/') ? url.replace(/([?&](?:code|state)=)[^&]*/g, '$1[redacted]') : url
 
+interface LoggedError {
+  name: string
+  message: string
+  code?: unknown
+  stack?: string
+  cause?: unknown
+}
+
+/** An error as a log line carries it: its type, code and stack, and its causes (three deep). */
+function errorFields(
+  error: LoggedError,
+  depth = 0,
+): { type: string; message: string; stack: string; [field: string]: unknown } {
+  const { cause } = error
+  return {
+    type: error.name,
+    message: error.message,
+    ...(error.code !== undefined && { code: error.code }),
+    stack: error.stack ?? '',
+    ...(cause instanceof Error && depth < 3 && { cause: errorFields(cause, depth + 1) }),
+  }
+}
+
 /**
  * Pino options under which no secret value is written: known headers are censored, and every
  * line's message and fields pass through the redactor (the configured secrets, the admin token
@@ -44,13 +67,7 @@ export function loggerOptions(
         method: request.method,
         url: redactor.redact(withoutGrant(request.url)),
       }),
-      err: (error: { name: string; message: string; code?: string; stack?: string }) =>
-        redactor.redactValue({
-          type: error.name,
-          message: error.message,
-          ...(error.code !== undefined && { code: error.code }),
-          stack: error.stack ?? '',
-        }),
+      err: (error: LoggedError) => redactor.redactValue(errorFields(error)),
     },
     formatters: {
       log: (object: Record<string, unknown>) => redactor.redactValue(object),

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import type { Redactor } from '../credentials/index.js'
 import { isSeamlineError, type ErrorCode } from '../errors/index.js'
+import type { ProviderError } from '../http/index.js'
 
 /**
  * The HTTP status of every error code, wherever in the gateway it arises: the proxy, the admin
@@ -107,12 +108,20 @@ export function refusalOf(error: unknown, redactor: Redactor): Refusal | undefin
   return undefined
 }
 
-/** Sends a refusal: every refusal the gateway makes goes out through here. */
-export function refuse(reply: FastifyReply, refusal: Refusal): FastifyReply {
+/** How a provider words an error (its preset's `errorBody`), for refusals made in its name. */
+export type Wording = (error: ProviderError) => unknown
+
+/**
+ * Sends a refusal: every refusal the gateway makes goes out through here, as `{ error, message }`
+ * or, for a call to a provider, in that provider's own words, so its SDK can read it.
+ */
+export function refuse(reply: FastifyReply, refusal: Refusal, wording?: Wording): FastifyReply {
   const { status, retryAfterMs, ...body } = refusal
   if (retryAfterMs !== undefined)
     reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)))
-  return reply.code(status).send(body)
+  if (!wording) return reply.code(status).send(body)
+  const message = body.message ?? body.problems?.join('; ') ?? body.error
+  return reply.code(status).send(wording({ status, code: body.error, message }))
 }
 
 /**

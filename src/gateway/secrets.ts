@@ -26,6 +26,8 @@ export interface GatewaySecrets {
   providers: Readonly<Record<string, string | undefined>>
   /** What async proxy calls' callbacks are signed with, when callbacks are allowed. */
   callback: string | undefined
+  /** The tokens a proxied call may carry (`proxy.tokens`). */
+  proxyTokens: string[]
   /** The admin API token, or undefined when the admin API is off. */
   adminToken: string | undefined
 }
@@ -98,5 +100,9 @@ export async function readSecrets(
       ? undefined
       : resolveSecret(env, config.proxy.callbackSecret, 'proxy.callbackSecret')
   if (callback !== undefined) redactor.addSecret(callback)
-  return { sources, providers, callback, adminToken: adminToken || undefined }
+  const proxyTokens = config.proxy.tokens.map((variable, i) =>
+    resolveSecret(env, variable, `proxy.tokens[${i}]`),
+  )
+  for (const token of proxyTokens) redactor.addSecret(token)
+  return { sources, providers, callback, proxyTokens, adminToken: adminToken || undefined }
 }

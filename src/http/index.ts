@@ -19,7 +19,7 @@ export {
   type TransportResponse,
 } from './transport.js'
 export { encodeForm, type FormInput } from './encode.js'
-export type { AuthScheme, ProviderEnvironment, ProviderPreset } from './preset.js'
+export type { AuthScheme, ProviderEnvironment, ProviderError, ProviderPreset } from './preset.js'
 export {
   cursorPages,
   linkPages,

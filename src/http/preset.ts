@@ -43,6 +43,18 @@ export interface ProviderPreset {
   quotas?: readonly QuotaSpec[]
   /** Provider signals judged before the default table (e.g. GitHub's 403 secondary limit). */
   rules?: readonly Rule[]
+  /**
+   * How the provider's API words an error, for what answers in its name (the gateway's proxy):
+   * its SDK then raises its usual typed error, with the message readable.
+   */
+  errorBody?: (error: ProviderError) => unknown
+}
+
+/** An error to word as a provider would: its HTTP status, a stable code and a message. */
+export interface ProviderError {
+  status: number
+  code: string
+  message: string
 }
 
 export interface ProviderEnvironment {

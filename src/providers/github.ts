@@ -52,4 +52,11 @@ export const github = definePreset({
     inFlight('concurrent', 100),
   ],
   rules: [primaryLimit, secondaryLimit],
+  // Octokit's RequestError shows `message`; `status` is a string in GitHub's own bodies.
+  errorBody: ({ status, code, message }) => ({
+    message,
+    documentation_url: 'https://docs.github.com/rest',
+    status: String(status),
+    code,
+  }),
 })

@@ -24,4 +24,13 @@ export const openai = definePreset({
     // tables). A call costs 1 unless it passes `cost: { tokens: promptTokens + max_tokens }`.
     perWindow('tokens', 30_000, MINUTE, 'tokens'),
   ],
+  // The SDK picks the error class from the status, and shows `error.message`.
+  errorBody: ({ status, code, message }) => ({
+    error: {
+      message,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: null,
+      code,
+    },
+  }),
 })

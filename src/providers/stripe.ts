@@ -33,4 +33,8 @@ export const stripe = definePreset({
   auth: { kind: 'bearer' },
   idempotencyHeader: 'Idempotency-Key',
   rules: [sameKeyStillRunning],
+  // Stripe's SDKs pick the error class from the status, and read `error.message`.
+  errorBody: ({ status, code, message }) => ({
+    error: { type: status >= 500 ? 'api_error' : 'invalid_request_error', code, message },
+  }),
 })

@@ -106,3 +106,22 @@ export async function until(
   }
   throw new Error(`${what} never held within ${deadlineMs} ms`)
 }
+
+/** The proxy token the tests' apps carry, in the variable their configurations name. */
+export const proxyToken = 'sl_proxy_test-token-0123456789abcdefghijkl'
+export const proxyTokenEnv = { SEAMLINE_PROXY_TOKEN: proxyToken }
+export const proxyTokens = { tokens: ['SEAMLINE_PROXY_TOKEN'] }
+
+/** `inject` as an app calls the proxy: with its proxy token, unless the call says otherwise. */
+export const asApp =
+  (gateway: Pick<Gateway, 'app'>) =>
+  (options: {
+    method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+    url: string
+    headers?: Record<string, string>
+    payload?: string
+  }) =>
+    gateway.app.inject({
+      ...options,
+      headers: { authorization: `Bearer ${proxyToken}`, ...options.headers },
+    })

@@ -4,14 +4,16 @@ import type { Redactor } from '../../credentials/index.js'
 import type { Jobs } from '../../jobs/index.js'
 import type { Store } from '../../stores/index.js'
 import type { Clock } from '../../time/index.js'
-import { refuse, type Refusal } from '../refusals.js'
+import { refuse, type Refusal, type Wording } from '../refusals.js'
 import { jobOptions, proxyCallJob, type AsyncRetry, type ProxyCallPayload } from './async-jobs.js'
+import type { Caller } from './access.js'
 import type { ProxyCall } from './call.js'
 import {
   jobPoint,
   operationIdPattern,
   operationKey,
   operationRef,
+  ownedId,
   readOperation,
   type OperationView,
 } from './operations.js'
@@ -76,9 +78,11 @@ function payloadOf(operation: string, call: ProxyCall, callback?: string): Proxy
     path: call.path,
     headers,
     ...(call.body && { body: Buffer.from(call.body).toString('base64') }),
-    idempotencyKey: call.idempotencyKey ?? operationKey(call.provider, operation),
+    idempotencyKey:
+      call.idempotencyKey ?? operationKey(call.provider, ownedId(operation, call.owner)),
     ...(call.connection !== undefined && { connection: call.connection }),
     ...(callback !== undefined && { callback }),
+    ...(call.owner !== '' && { owner: call.owner }),
   }
 }
 
@@ -105,20 +109,27 @@ export function asyncCalls(options: AsyncCallsOptions) {
   const { store, jobs, clock, redactor, retry } = options
 
   /** Enqueues the call once per operation id; a repeat is the same operation as it stands. */
-  return async (request: FastifyRequest, reply: FastifyReply, call: ProxyCall) => {
+  return async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    call: ProxyCall,
+    wording: Wording | undefined,
+  ) => {
     const given = header(request, 'x-seamline-operation-id')
     if (given !== undefined && !operationIdPattern.test(given)) {
       return refuse(
         reply,
         badOperationId('X-Seamline-Operation-Id must be 1 to 128 letters, digits, _, : or -'),
+        wording,
       )
     }
     const operation = given ?? `op_${randomBytes(16).toString('base64url')}`
     const asked = header(request, 'x-seamline-callback')
     const callback = asked === undefined ? undefined : callbackOf(asked, options.callbackOrigins)
-    if (callback && 'error' in callback) return refuse(reply, callback)
+    if (callback && 'error' in callback) return refuse(reply, callback, wording)
 
-    const ref = operationRef(operation)
+    const owned = ownedId(operation, call.owner)
+    const ref = operationRef(owned)
     const begun = await store.idempotency.begin({
       ...ref,
       fingerprint: fingerprintOf(call),
@@ -127,11 +138,15 @@ export function asyncCalls(options: AsyncCallsOptions) {
       lockMs: 30_000,
     })
     if (begun.kind === 'mismatch') {
-      return refuse(reply, {
-        status: 409,
-        error: 'operation_mismatch',
-        message: `operation ${operation} was already used for a different call (provider, method, path or body)`,
-      })
+      return refuse(
+        reply,
+        {
+          status: 409,
+          error: 'operation_mismatch',
+          message: `operation ${operation} was already used for a different call (provider, method, path or body)`,
+        },
+        wording,
+      )
     }
     if (begun.kind === 'acquired' && !begun.recoveryPoint.startsWith('job:')) {
       try {
@@ -139,7 +154,7 @@ export function asyncCalls(options: AsyncCallsOptions) {
         const { id } = await jobs.enqueue(
           proxyCallJob,
           payload,
-          jobOptions(`proxy:${operation}`, retry),
+          jobOptions(`proxy:${owned}`, retry),
         )
         await store.idempotency.advance(ref, jobPoint(id), clock.now())
       } catch (error) {
@@ -150,19 +165,26 @@ export function asyncCalls(options: AsyncCallsOptions) {
       return accepted(reply, operation, 'queued')
     }
     // A repeat of an accepted call: the same operation, as it stands now.
-    const view = await readOperation(store, redactor, operation)
+    const view = await readOperation(store, redactor, operation, call.owner)
     return accepted(reply, operation, view?.status ?? 'queued')
   }
 }
 
-/** `GET /operations/:id`: an async call's status, and its outcome once it has one. */
-export function operationRoute(store: Store, redactor: Redactor) {
+/**
+ * `GET /operations/:id`: an async call's status, and its outcome once it has one. A caller sees
+ * only the operations its own token made.
+ */
+export function operationRoute(
+  store: Store,
+  redactor: Redactor,
+  callerOf: (request: FastifyRequest) => Caller,
+) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = request.params as { id: string }
     if (!operationIdPattern.test(id)) {
       return refuse(reply, badOperationId('an operation id is 1 to 128 letters, digits, _, : or -'))
     }
-    const view = await readOperation(store, redactor, id)
+    const view = await readOperation(store, redactor, id, callerOf(request).owner)
     if (!view)
       return refuse(reply, {
         status: 404,

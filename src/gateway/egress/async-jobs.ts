@@ -17,6 +17,7 @@ import { refusalOf } from '../refusals.js'
 import type { ProxyCall } from './call.js'
 import {
   operationRef,
+  ownedId,
   readOperation,
   type FinalOutcome,
   type OperationError,
@@ -26,10 +27,13 @@ import type { Upstream } from './upstream.js'
 
 export const proxyCallJob = 'seamline:proxy'
 export const proxyCallbackJob = 'seamline:proxy-callback'
+const pruneJob = 'seamline:operations-prune'
 
 /** An async call as its job keeps it: everything `proxy.send` needs, the body in base64. */
 export interface ProxyCallPayload {
   operation: string
+  /** Who made the call: its proxy token's id ('' or absent without tokens). */
+  owner?: string
   provider: string
   method: string
   path: string
@@ -44,6 +48,7 @@ export interface ProxyCallPayload {
 
 export interface ProxyCallbackPayload {
   operation: string
+  owner?: string
   url: string
 }
 
@@ -143,6 +148,7 @@ const callOf = (payload: ProxyCallPayload): ProxyCall => ({
   }),
   idempotencyKey: payload.idempotencyKey,
   ...(payload.connection !== undefined && { connection: payload.connection }),
+  owner: payload.owner ?? '',
 })
 
 /**
@@ -204,7 +210,7 @@ export function asyncCallJobs(options: AsyncJobsOptions) {
 
   /** Stores the outcome once, then hands it to the callback job, if the app asked for one. */
   const settle = async (payload: ProxyCallPayload, outcome: FinalOutcome): Promise<void> => {
-    const ref = operationRef(payload.operation)
+    const ref = operationRef(ownedId(payload.operation, payload.owner))
     const answerStatus = outcome.result?.status ?? 0
     const stored = await store.idempotency.finish(
       ref,
@@ -221,16 +227,19 @@ export function asyncCallJobs(options: AsyncJobsOptions) {
 
   const enqueueCallback = async (payload: ProxyCallPayload): Promise<void> => {
     if (payload.callback === undefined) return
+    const { operation, owner, callback: url } = payload
     await jobs.enqueue(
       proxyCallbackJob,
-      { operation: payload.operation, url: payload.callback } satisfies ProxyCallbackPayload,
-      jobOptions(`proxy-callback:${payload.operation}`, retry),
+      { operation, ...(owner && { owner }), url } satisfies ProxyCallbackPayload,
+      jobOptions(`proxy-callback:${ownedId(operation, owner)}`, retry),
     )
   }
 
   const callHandler = async (payload: ProxyCallPayload, ctx: JobContext): Promise<void> => {
     // A run after the outcome was stored (a lost worker, a replay) only finishes the hand-off.
-    const record = await store.idempotency.get(operationRef(payload.operation))
+    const record = await store.idempotency.get(
+      operationRef(ownedId(payload.operation, payload.owner)),
+    )
     if (record?.response) return enqueueCallback(payload)
     const attempts = ctx.job.attempt
     // A run that will not be retried records its failure, so the app learns it was the last.
@@ -265,7 +274,7 @@ function callbackPoster(options: AsyncJobsOptions) {
         `callback of operation ${operation} to ${url}: its origin is no longer in proxy.callbackOrigins`,
       )
     }
-    const view = await readOperation(store, redactor, operation)
+    const view = await readOperation(store, redactor, operation, payload.owner ?? '')
     if (!view) throw new PermanentError(`operation ${operation} has no record`)
     const body = Buffer.from(JSON.stringify(view))
     const headers = {
@@ -296,4 +305,20 @@ function callbackPoster(options: AsyncJobsOptions) {
     }
     throw failed(`failed with ${status}`)
   }
+}
+
+/**
+ * Defines the jobs of async calls (the call, its callback) and the hourly prune that forgets
+ * outcomes past `retentionMs`, once however many processes run.
+ */
+export function defineAsyncJobs(options: AsyncJobsOptions & { retentionMs: number }): void {
+  const { jobs, store, clock } = options
+  const { callHandler, callbackHandler } = asyncCallJobs(options)
+  // Payloads are what the proxy and the call job enqueued, under names no app job uses.
+  jobs.define(proxyCallJob, (payload, ctx) => callHandler(payload as ProxyCallPayload, ctx))
+  jobs.define(proxyCallbackJob, (payload, ctx) =>
+    callbackHandler(payload as ProxyCallbackPayload, ctx),
+  )
+  jobs.define(pruneJob, () => store.idempotency.prune(clock.now() - options.retentionMs))
+  jobs.schedule(pruneJob, { everyMs: 3_600_000, job: pruneJob, missed: 'skip' })
 }

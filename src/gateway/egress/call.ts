@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { GatewayConnections } from '../oauth-connections.js'
 import type { Refusal } from '../refusals.js'
-import { operationKey } from './operations.js'
+import type { Caller } from './access.js'
+import { operationKey, ownedId } from './operations.js'
 
 /** One call for a provider, as the proxy makes it: checked, credential-free, ready to send. */
 export interface ProxyCall {
@@ -14,6 +15,8 @@ export interface ProxyCall {
   idempotencyKey?: string
   /** The OAuth connection whose token the call carries (`X-Seamline-Connection`). */
   connection?: string
+  /** Who made the call: its proxy token's id ('' without tokens). */
+  owner: string
 }
 
 // Hop-by-hop headers, and what the gateway itself decides (host, credentials, length, keys).
@@ -95,6 +98,7 @@ export function prepareCall(
   request: FastifyRequest,
   bases: ReadonlyMap<string, URL>,
   connections: GatewayConnections | undefined,
+  caller: Caller,
 ): ProxyCall | Refusal {
   const { provider } = request.params as { provider: string }
   const base = bases.get(provider)
@@ -111,12 +115,13 @@ export function prepareCall(
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || dropped.has(name) || name.startsWith('x-seamline-')) continue
+    if (name === caller.tokenHeader) continue
     headers[name] = Array.isArray(value) ? value.join(', ') : value
   }
   const operation = header(request, 'x-seamline-operation-id')
   const idempotencyKey =
     header(request, 'idempotency-key') ??
-    (operation === undefined ? undefined : operationKey(provider, operation))
+    (operation === undefined ? undefined : operationKey(provider, ownedId(operation, caller.owner)))
   const oauth = connections?.has(provider) ? connections : undefined
   const connection = oauth?.connectionOf(provider, header(request, 'x-seamline-connection'))
   if (oauth && connection === undefined) {
@@ -135,5 +140,6 @@ export function prepareCall(
     ...(body && { body: body as Uint8Array }),
     ...(idempotencyKey !== undefined && { idempotencyKey }),
     ...(connection !== undefined && { connection }),
+    owner: caller.owner,
   }
 }

@@ -9,11 +9,18 @@ export const operationsScope = 'seamline:proxy-operations'
 export const operationIdPattern = /^[A-Za-z0-9_:-]{1,128}$/
 
 /**
- * The idempotency key an operation id stands for at a provider: the same for the sync and the
- * async path, so both name one call alike.
+ * An operation id as its caller owns it: the apps of two proxy tokens may use the same ids, and
+ * never reach each other's operations. Without tokens (`owner` '') it is the id itself.
  */
-export const operationKey = (provider: string, operation: string): string =>
-  `seamline-${createHash('sha256').update(`${provider}\u0000${operation}`).digest('hex').slice(0, 40)}`
+export const ownedId = (operation: string, owner = ''): string =>
+  owner === '' ? operation : `${owner}:${operation}`
+
+/**
+ * The idempotency key an owned operation id stands for at a provider: the same for the sync and
+ * the async path, so both name one call alike.
+ */
+export const operationKey = (provider: string, owned: string): string =>
+  `seamline-${createHash('sha256').update(`${provider}\u0000${owned}`).digest('hex').slice(0, 40)}`
 
 export type OperationStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'dead'
 
@@ -45,9 +52,10 @@ export type FinalOutcome = Omit<OperationView, 'operation'> & {
   status: 'succeeded' | 'failed' | 'dead'
 }
 
-export const operationRef = (operation: string): IdempotencyKeyRef => ({
+/** The record of an owned operation id. */
+export const operationRef = (owned: string): IdempotencyKeyRef => ({
   scope: operationsScope,
-  key: operation,
+  key: owned,
 })
 
 // The record's recovery point names the job once it is enqueued: `job:<id>`.
@@ -73,13 +81,14 @@ function pendingView(
   return { ...base, status: attempts > 0 ? 'retrying' : 'queued', attempts }
 }
 
-/** The operation as the app sees it, or undefined when there is none by that id. */
+/** The operation as its owner sees it, or undefined when it has none by that id. */
 export async function readOperation(
   store: Store,
   redactor: Redactor,
   operation: string,
+  owner: string,
 ): Promise<OperationView | undefined> {
-  const record = await store.idempotency.get(operationRef(operation))
+  const record = await store.idempotency.get(operationRef(ownedId(operation, owner)))
   if (!record) return undefined
   if (record.response) return { operation, ...(record.response.body as FinalOutcome) }
   const jobId = jobIdOf(record.recoveryPoint)

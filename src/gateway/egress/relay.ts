@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { HttpStatusError } from '../../http/index.js'
 import type { Redactor } from '../../credentials/index.js'
-import { refusalOf, refuse } from '../refusals.js'
+import { refusalOf, refuse, type Wording } from '../refusals.js'
 import type { ProxyCall } from './call.js'
 import type { Upstream } from './upstream.js'
 
@@ -30,14 +30,15 @@ function relayError(reply: FastifyReply, error: HttpStatusError): FastifyReply {
  * complete (quota, breaker, timeout, no token) is refused with its status.
  */
 export async function relay(
-  request: FastifyRequest,
   reply: FastifyReply,
   call: ProxyCall,
-  services: { upstream: Upstream; redactor: Redactor },
+  services: { upstream: Upstream; redactor: Redactor; wording: Wording | undefined },
 ): Promise<FastifyReply> {
+  // The app's connection closing before the answer is sent is what cancels the call; the
+  // request's own `close` fires as soon as its body has been read, so it says nothing of that.
   const abort = new AbortController()
-  request.raw.once('close', () => {
-    if (!reply.sent) abort.abort()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort()
   })
   try {
     const answer = await services.upstream.send<AsyncIterable<Uint8Array> | undefined>(call, {
@@ -53,6 +54,6 @@ export async function relay(
     if (error instanceof HttpStatusError) return relayError(reply, error)
     const refusal = refusalOf(error, services.redactor)
     if (!refusal) throw error
-    return refuse(reply, refusal)
+    return refuse(reply, refusal, services.wording)
   }
 }

@@ -6,7 +6,13 @@ import {
   type HttpResponse,
   type ProviderPreset,
 } from '../../http/index.js'
-import { circuitBreaker, type CircuitBreaker } from '../../policies/index.js'
+import {
+  backoff,
+  circuitBreaker,
+  retryBudget,
+  type CircuitBreaker,
+  type RetryBudget,
+} from '../../policies/index.js'
 import { getProvider, providers as presets } from '../../providers/index.js'
 import type { Clock } from '../../time/index.js'
 import type { GatewayConfig } from '../config-schema.js'
@@ -21,6 +27,11 @@ export interface Upstream {
   readonly clients: ReadonlyMap<string, { client: Client; breaker: CircuitBreaker }>
   /** Each provider's base URL, where its calls' paths are appended. */
   readonly bases: ReadonlyMap<string, URL>
+  /**
+   * The preset a provider's calls follow (how its SDK sends a key, how its API words an
+   * error); for a name not configured, the preset of that name, if any.
+   */
+  preset(provider: string): ProviderPreset | undefined
   /** Sends a prepared call through its provider's client. */
   send<T>(
     call: ProxyCall,
@@ -58,11 +69,40 @@ const presetOf = (name: string, entry: ProviderConfig): ProviderPreset | undefin
   return preset === undefined ? undefined : getProvider(preset)
 }
 
+// Never spent: `retry.budget: false`.
+const unbounded: RetryBudget = { recordRequest: () => undefined, tryRetry: () => true }
+
+/**
+ * A provider's retries. The defaults let a call that is safe to repeat survive a provider that
+ * loses three answers in ten (5 attempts; retries up to half of recent traffic), while an outage
+ * sees at most 1.5 times the calls made, not five times.
+ */
+function retryOf(entry: ProviderConfig, clock: Clock): NonNullable<ClientOptions['retry']> {
+  const { maxAttempts = 5, baseMs, capMs, budget } = entry.retry ?? {}
+  return {
+    maxAttempts,
+    backoff: backoff({
+      ...(baseMs !== undefined && { baseMs }),
+      ...(capMs !== undefined && { capMs }),
+    }),
+    budget:
+      budget === false
+        ? unbounded
+        : retryBudget({
+            ratio: budget?.ratio ?? 0.5,
+            ...(budget?.minRetries !== undefined && { minRetries: budget.minRetries }),
+            ...(budget?.windowMs !== undefined && { windowMs: budget.windowMs }),
+            clock,
+          }),
+  }
+}
+
 function providerClient(name: string, entry: ProviderConfig, options: UpstreamOptions) {
   const { clock, limits } = options
   const preset = presetOf(name, entry)
   const credential = options.credentials[name]
-  const breaker = circuitBreaker({ name, consecutiveFailures: 5, clock })
+  // Ten failed attempts in a row: two calls that spent all their retries, not one unlucky call.
+  const breaker = circuitBreaker({ name, consecutiveFailures: 10, clock })
   const client = clientOf(name, {
     ...(preset && { provider: preset }),
     ...(entry.baseUrl !== undefined && { baseUrl: entry.baseUrl }),
@@ -82,6 +122,7 @@ function providerClient(name: string, entry: ProviderConfig, options: UpstreamOp
     }),
     ...(!entry.limits && limits.store && { limits: { store: limits.store } }),
     policies: [breaker],
+    retry: retryOf(entry, clock),
   })
   // The preset's own quotas, when no limits are configured: shown and counted all the same.
   if (!entry.limits && client.limiter) limits.watch(name, client.limiter)
@@ -102,9 +143,18 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     bases.set(name, new URL(made.client.baseUrl))
   }
   const { connections } = options
+  const configured = new Map<string, ProviderPreset | undefined>(
+    Object.entries(options.providers).map(([name, entry]) => [name, presetOf(name, entry)]),
+  )
   return {
     clients,
     bases,
+    preset: (provider) =>
+      configured.has(provider)
+        ? configured.get(provider)
+        : Object.hasOwn(presets, provider)
+          ? getProvider(provider)
+          : undefined,
     send(call, { signal, stream }) {
       const target = clients.get(call.provider)
       if (!target) {

@@ -1,0 +1,136 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
+import { proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import { useTempSqliteFile } from './helpers/sqlite.js'
+
+const store = useTempSqliteFile('proxy-socket.sqlite')
+const token = 'echo_provider_token_0123456789'
+
+interface Seen {
+  method: string
+  url: string
+  authorization: string | undefined
+  contentType: string | undefined
+  sha256: string
+  length: number
+}
+
+/** A provider that answers each request with what it received: method, path, body digest. */
+async function echoProvider() {
+  const seen: Seen[] = []
+  const closed: string[] = []
+  const server: Server = createServer((incoming: IncomingMessage, response) => {
+    if (incoming.url?.startsWith('/v1/hang')) {
+      // Never answers: the test's client goes away, and the gateway must let go of this call.
+      response.on('close', () => closed.push(incoming.url!))
+      return
+    }
+    const chunks: Buffer[] = []
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const entry: Seen = {
+        method: incoming.method!,
+        url: incoming.url!,
+        authorization: incoming.headers.authorization,
+        contentType: incoming.headers['content-type'],
+        sha256: createHash('sha256').update(body).digest('hex'),
+        length: body.length,
+      }
+      seen.push(entry)
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(entry))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+const digest = (body: Buffer | string) => createHash('sha256').update(body).digest('hex')
+
+describe('egress proxy over a real socket', () => {
+  let provider: Awaited<ReturnType<typeof echoProvider>>
+  let gateway: Gateway
+  let url: string
+
+  beforeAll(async () => {
+    provider = await echoProvider()
+    gateway = await createGateway(
+      parseConfig({
+        store,
+        profile: 'development',
+        proxy: proxyTokens,
+        providers: {
+          echo: { baseUrl: `${provider.url}/v1`, credentials: { token: 'ECHO_TOKEN' } },
+        },
+      }),
+      { env: { ECHO_TOKEN: token, ...proxyTokenEnv }, log: { enabled: false } },
+    )
+    url = await gateway.start(0, '127.0.0.1')
+  })
+  afterAll(async () => {
+    await gateway?.stop()
+    await provider?.close()
+  })
+
+  const bodies = {
+    form: {
+      type: 'application/x-www-form-urlencoded',
+      body: 'amount=1000&currency=eur&note=%C3%A9t%C3%A9',
+    },
+    json: {
+      type: 'application/json',
+      body: JSON.stringify({ name: 'Ada', tags: ['a', 'b'], n: 1 }),
+    },
+    binary: { type: 'application/octet-stream', body: randomBytes(256 * 1024) },
+  }
+
+  for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+    for (const [kind, { type, body }] of Object.entries(bodies)) {
+      it(`passes a ${kind} body of ${method} to the provider byte for byte, with the credential`, async () => {
+        const answer = await request(`${url}/proxy/echo/charges?expand=1`, {
+          method,
+          headers: { 'content-type': type, authorization: `Bearer ${proxyToken}` },
+          body,
+        })
+        const echoed = (await answer.body.json()) as Seen
+        expect(answer.statusCode).toBe(200)
+        expect(echoed).toMatchObject({
+          method,
+          url: '/v1/charges?expand=1',
+          authorization: `Bearer ${token}`,
+          contentType: type,
+          sha256: digest(body),
+          length: Buffer.byteLength(body),
+        })
+      })
+    }
+  }
+
+  it('lets go of the upstream call when the app goes away before the answer', async () => {
+    const abort = new AbortController()
+    const call = request(`${url}/proxy/echo/hang`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${proxyToken}` },
+      body: '{"slow":true}',
+      signal: abort.signal,
+    })
+    // Long enough for the call to reach the provider, which holds it.
+    setTimeout(() => abort.abort(), 300)
+    await expect(call).rejects.toThrow()
+    await expect.poll(() => provider.closed, { timeout: 5_000 }).toEqual(['/v1/hang'])
+  })
+})
