@@ -120,6 +120,37 @@ describe('egress proxy over a real socket', () => {
     }
   }
 
+  it('refuses, before reading the body, a call without the token, from a page, for another host, or by TRACE', async () => {
+    const before = provider.seen.length
+    const call = (method: 'GET' | 'POST' | 'TRACE', headers: Record<string, string>) =>
+      request(`${url}/proxy/echo/charges`, {
+        method,
+        headers,
+        ...(method === 'POST' && { body: 'amount=1' }),
+      }).then(async (answer) => ({ status: answer.statusCode, body: await answer.body.json() }))
+    const token = { authorization: `Bearer ${proxyToken}` }
+    expect(await call('POST', {})).toMatchObject({
+      status: 401,
+      body: { error: 'proxy_token_required' },
+    })
+    expect(await call('POST', { authorization: 'Bearer sl_proxy_guessed' })).toMatchObject({
+      status: 401,
+    })
+    expect(await call('POST', { ...token, origin: 'https://evil.example' })).toMatchObject({
+      status: 403,
+      body: { error: 'origin_not_allowed' },
+    })
+    // DNS rebinding: a page's own name pointed at this address.
+    expect(
+      await call('GET', { ...token, host: `attacker.example:${new URL(url).port}` }),
+    ).toMatchObject({
+      status: 403,
+      body: { error: 'host_not_allowed' },
+    })
+    expect(await call('TRACE', token)).toMatchObject({ status: 405 })
+    expect(provider.seen.length).toBe(before)
+  })
+
   it('lets go of the upstream call when the app goes away before the answer', async () => {
     const abort = new AbortController()
     const call = request(`${url}/proxy/echo/hang`, {

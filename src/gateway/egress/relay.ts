@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { HttpStatusError } from '../../http/index.js'
 import type { Redactor } from '../../credentials/index.js'
@@ -6,23 +6,22 @@ import { refusalOf, refuse, type Wording } from '../refusals.js'
 import type { ProxyCall } from './call.js'
 import type { Upstream } from './upstream.js'
 
-const droppedAnswer = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'set-cookie',
-])
+// Hop-by-hop headers, and cookies of the provider's, which are not the app's to keep. The
+// length stays: the body goes on as the bytes it counts.
+const dropped = new Set(['connection', 'keep-alive', 'transfer-encoding', 'set-cookie'])
+// An error's body was read (and decoded) by the client: its length and encoding are no more.
+const droppedFromError = new Set([...dropped, 'content-length', 'content-encoding'])
+
+const kept = (headers: Readonly<Record<string, string>>, drop: ReadonlySet<string>) => {
+  const out: Record<string, string> = {}
+  for (const name in headers) if (!drop.has(name)) out[name] = headers[name]!
+  return out
+}
 
 /** The provider's own error answer, as it gave it: the app judges its 4xx. */
 function relayError(reply: FastifyReply, error: HttpStatusError): FastifyReply {
-  reply.code(error.status)
-  for (const [name, value] of Object.entries(error.headers)) {
-    if (!droppedAnswer.has(name) && name !== 'content-encoding') reply.header(name, value)
-  }
-  return reply.send(
-    typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? null),
-  )
+  const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? null)
+  return reply.code(error.status).headers(kept(error.headers, droppedFromError)).send(body)
 }
 
 /**
@@ -41,15 +40,15 @@ export async function relay(
     if (!reply.raw.writableFinished) abort.abort()
   })
   try {
-    const answer = await services.upstream.send<AsyncIterable<Uint8Array> | undefined>(call, {
+    const answer = await services.upstream.send<Readable | undefined>(call, {
       signal: abort.signal,
       stream: true,
     })
-    reply.code(answer.status)
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (!droppedAnswer.has(name)) reply.header(name, value)
-    }
-    return reply.send(answer.body ? Readable.from(answer.body) : '')
+    // undici's body is a stream already: piped as it is, bytes as they come.
+    return reply
+      .code(answer.status)
+      .headers(kept(answer.headers, dropped))
+      .send(answer.body ?? '')
   } catch (error) {
     if (error instanceof HttpStatusError) return relayError(reply, error)
     const refusal = refusalOf(error, services.redactor)
