@@ -1,8 +1,8 @@
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
+import type { Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
-import { proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import { proxyGateway, proxyToken } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const store = useTempSqliteFile('proxy-retries.sqlite')
@@ -21,24 +21,17 @@ describe('egress proxy under lost answers, with its default retries', () => {
       stripe: { ratePerSecond: 1e9, concurrency: 1e9 },
       faults: [{ route: 'POST /v1/customers', probability: 0.3, fault: { kind: 'reset-after' } }],
     })
-    gateway = await createGateway(
-      parseConfig({
-        store,
-        profile: 'development',
-        proxy: proxyTokens,
-        providers: {
-          stripe: {
-            baseUrl: sim.url,
-            credentials: { apiKey: 'STRIPE_SECRET_KEY' },
-            // The test-mode quota (25/s) would only slow the run down.
-            limits: [{ name: 'second', limit: 100_000, windowMs: 1_000 }],
-          },
-        },
-      }),
+    gateway = await proxyGateway(
+      store,
       {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, ...proxyTokenEnv },
-        log: { enabled: false },
+        stripe: {
+          baseUrl: sim.url,
+          credentials: { apiKey: 'STRIPE_SECRET_KEY' },
+          // The test-mode quota (25/s) would only slow the run down.
+          limits: [{ name: 'second', limit: 100_000, windowMs: 1_000 }],
+        },
       },
+      { STRIPE_SECRET_KEY: sim.credentials.apiKey },
     )
     pool = new Pool(await gateway.start(0, '127.0.0.1'), { connections: 32 })
   })

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
-import { proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import type { Gateway } from '../src/gateway/index.js'
+import { proxyGateway, proxyToken } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const store = useTempSqliteFile('proxy-socket.sqlite')
@@ -68,16 +68,10 @@ describe('egress proxy over a real socket', () => {
 
   beforeAll(async () => {
     provider = await echoProvider()
-    gateway = await createGateway(
-      parseConfig({
-        store,
-        profile: 'development',
-        proxy: proxyTokens,
-        providers: {
-          echo: { baseUrl: `${provider.url}/v1`, credentials: { token: 'ECHO_TOKEN' } },
-        },
-      }),
-      { env: { ECHO_TOKEN: token, ...proxyTokenEnv }, log: { enabled: false } },
+    gateway = await proxyGateway(
+      store,
+      { echo: { baseUrl: `${provider.url}/v1`, credentials: { token: 'ECHO_TOKEN' } } },
+      { ECHO_TOKEN: token },
     )
     url = await gateway.start(0, '127.0.0.1')
   })

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
+import type { Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
-import { asApp, proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import { asApp, proxyGateway, proxyToken } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const store = useTempSqliteFile('proxy.sqlite')
@@ -13,19 +13,10 @@ describe('egress proxy', () => {
 
   beforeAll(async () => {
     sim = await createSimulator({ profile: 'stripe', seed: 11 })
-    gateway = await createGateway(
-      parseConfig({
-        store,
-        profile: 'development',
-        proxy: proxyTokens,
-        providers: {
-          stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } },
-        },
-      }),
-      {
-        env: { STRIPE_SECRET_KEY: sim.credentials.apiKey, ...proxyTokenEnv },
-        log: { enabled: false },
-      },
+    gateway = await proxyGateway(
+      store,
+      { stripe: { baseUrl: sim.url, credentials: { apiKey: 'STRIPE_SECRET_KEY' } } },
+      { STRIPE_SECRET_KEY: sim.credentials.apiKey },
     )
   })
   afterAll(async () => {

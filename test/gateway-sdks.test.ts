@@ -8,9 +8,9 @@ import { Octokit } from '@octokit/rest'
 import OpenAI from 'openai'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
+import type { Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
-import { proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import { proxyGateway, proxyToken } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const run = promisify(execFile)
@@ -52,25 +52,17 @@ describe("the providers' official SDKs through the proxy", () => {
     }
     stripePort = await freePort()
     const credentials = (name: string) => ({ credentials: { apiKey: name } })
-    gateway = await createGateway(
-      parseConfig({
-        store,
-        profile: 'development',
-        proxy: proxyTokens,
-        providers: {
-          stripe: { baseUrl: sims.stripe.url, port: stripePort, ...credentials('STRIPE_KEY') },
-          openai: { baseUrl: `${sims.openai.url}/v1`, ...credentials('OPENAI_KEY') },
-          github: { baseUrl: sims.github.url, ...credentials('GITHUB_TOKEN') },
-        },
-      }),
+    gateway = await proxyGateway(
+      store,
       {
-        env: {
-          STRIPE_KEY: sims.stripe.credentials.apiKey,
-          OPENAI_KEY: sims.openai.credentials.apiKey,
-          GITHUB_TOKEN: sims.github.credentials.token ?? sims.github.credentials.apiKey,
-          ...proxyTokenEnv,
-        },
-        log: { enabled: false },
+        stripe: { baseUrl: sims.stripe.url, port: stripePort, ...credentials('STRIPE_KEY') },
+        openai: { baseUrl: `${sims.openai.url}/v1`, ...credentials('OPENAI_KEY') },
+        github: { baseUrl: sims.github.url, ...credentials('GITHUB_TOKEN') },
+      },
+      {
+        STRIPE_KEY: sims.stripe.credentials.apiKey,
+        OPENAI_KEY: sims.openai.credentials.apiKey,
+        GITHUB_TOKEN: sims.github.credentials.token,
       },
     )
     url = await gateway.start(0, '127.0.0.1')

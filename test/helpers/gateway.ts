@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
-import type { Gateway } from '../../src/gateway/index.js'
+import {
+  createGateway,
+  parseConfig,
+  type Gateway,
+  type GatewayConfigInput,
+} from '../../src/gateway/index.js'
 import { webhookScheme } from '../../src/webhooks/index.js'
 
 export const stripeSecret = 'whsec_gatewaytest_stripe_0123456789'
@@ -125,3 +130,17 @@ export const asApp =
       ...options,
       headers: { authorization: `Bearer ${proxyToken}`, ...options.headers },
     })
+
+/**
+ * A quiet gateway proxying `providers` for an app holding `proxyToken`, on `store`; `env` holds
+ * the providers' credentials.
+ */
+export const proxyGateway = (
+  store: string,
+  providers: NonNullable<GatewayConfigInput['providers']>,
+  env: Record<string, string | undefined>,
+) =>
+  createGateway(parseConfig({ store, profile: 'development', proxy: proxyTokens, providers }), {
+    env: { ...env, ...proxyTokenEnv },
+    log: { enabled: false },
+  })
