@@ -16,6 +16,9 @@ const inFlight = 32
 const pacedRate = 1_000
 const pacedMs = 3_000
 const apiPath = '/v1/customers?limit=3'
+// The write: a form body, each call under an idempotency key of its own.
+const postPath = '/v1/customers'
+const postBody = 'email=ada%40example.com&name=Ada+Lovelace&metadata%5Bplan%5D=pro'
 // What the app holds in place of the key: the gateway's proxy token.
 const proxyToken = 'sl_proxy_bench-token-0123456789abcdefghij'
 
@@ -43,10 +46,26 @@ interface Target {
   origin: string
   path: string
   headers: Record<string, string>
+  /** A POST's form body; a GET without it. */
+  body?: string
 }
 
+let keys = 0
 async function call(pool: Pool, target: Target): Promise<number> {
-  const response = await pool.request({ method: 'GET', path: target.path, headers: target.headers })
+  const response = await pool.request(
+    target.body === undefined
+      ? { method: 'GET', path: target.path, headers: target.headers }
+      : {
+          method: 'POST',
+          path: target.path,
+          headers: {
+            ...target.headers,
+            'content-type': 'application/x-www-form-urlencoded',
+            'idempotency-key': `bench-${process.pid}-${keys++}`,
+          },
+          body: target.body,
+        },
+  )
   await response.body.dump()
   return response.statusCode
 }
@@ -96,48 +115,60 @@ async function paced(target: Target): Promise<{ p50: number; p99: number }> {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
 }
 
-let upstream: Child | undefined
-let gateway: Child | undefined
-const targets: { proxied?: Target; direct?: Target } = {}
-
 const run = async (target: Target, ops: number) => {
   const callsPerSec = await saturate(target, ops)
   await sleep(200)
   return { callsPerSec, ...(await paced(target)) }
 }
 
-const proxy: Benchmark = {
-  name: 'Gateway: egress proxy overhead',
-  what: `Calls to a provider through the gateway's proxy (\`/proxy/stripe/…\`, credentials injected by the gateway) against the same calls made straight to the provider: calls per second under saturating load, and latency at ${pacedRate.toLocaleString('en-US')} calls/s offered.`,
-  how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is \`GET ${apiPath}\` (about 1 KB answered). calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (with a proxy token, no credential); \`direct\` calls the simulator with the key itself. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
-  durability: 'no storage on the path (the proxy keeps nothing; its store is in memory)',
-  ops: 5_000,
-  repetitions: 5,
-  metrics: [
-    { key: 'callsPerSec', label: 'calls/s', better: 'higher' },
-    { key: 'p50', label: `p50 ms at ${pacedRate.toLocaleString('en-US')}/s`, better: 'lower' },
-    { key: 'p99', label: `p99 ms at ${pacedRate.toLocaleString('en-US')}/s`, better: 'lower' },
-  ],
-  setup: async () => {
-    upstream = await start('upstream')
-    const origin = `http://127.0.0.1:${upstream.info.port}`
-    const apiKey = upstream.info.apiKey ?? ''
-    gateway = await start('gateway', origin, apiKey, proxyToken)
-    targets.direct = { origin, path: apiPath, headers: { authorization: `Bearer ${apiKey}` } }
-    targets.proxied = {
-      origin: `http://127.0.0.1:${gateway.info.port}`,
-      path: `/proxy/stripe${apiPath}`,
-      headers: { authorization: `Bearer ${proxyToken}` },
-    }
-  },
-  teardown: async () => {
-    await gateway?.stop()
-    await upstream?.stop()
-  },
-  subjects: {
-    seamline: (ops) => run(targets.proxied!, ops),
-    direct: (ops) => run(targets.direct!, ops),
-  },
+const calls = {
+  GET: `\`GET ${apiPath}\` (about 1 KB answered)`,
+  POST: `\`POST ${postPath}\` with a form body of ${postBody.length} bytes and an \`Idempotency-Key\` of its own (the simulator creates a customer and keeps the key's answer)`,
 }
 
-export default [proxy]
+function proxyBenchmark(method: 'GET' | 'POST'): Benchmark {
+  let upstream: Child | undefined
+  let gateway: Child | undefined
+  const targets: { proxied?: Target; direct?: Target } = {}
+  const path = method === 'GET' ? apiPath : postPath
+  const body = method === 'POST' ? { body: postBody } : {}
+  return {
+    name:
+      method === 'GET'
+        ? 'Gateway: egress proxy overhead'
+        : 'Gateway: egress proxy overhead, POST with an idempotency key',
+    what: `Calls to a provider through the gateway's proxy (\`/proxy/stripe/…\`, credentials injected by the gateway) against the same calls made straight to the provider: calls per second under saturating load, and latency at ${pacedRate.toLocaleString('en-US')} calls/s offered.`,
+    how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is ${calls[method]}. calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (with a proxy token, no credential); \`direct\` calls the simulator with the key itself. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
+    durability: 'no storage on the path (the proxy keeps nothing; its store is in memory)',
+    ops: 5_000,
+    repetitions: 5,
+    metrics: [
+      { key: 'callsPerSec', label: 'calls/s', better: 'higher' },
+      { key: 'p50', label: `p50 ms at ${pacedRate.toLocaleString('en-US')}/s`, better: 'lower' },
+      { key: 'p99', label: `p99 ms at ${pacedRate.toLocaleString('en-US')}/s`, better: 'lower' },
+    ],
+    setup: async () => {
+      upstream = await start('upstream')
+      const origin = `http://127.0.0.1:${upstream.info.port}`
+      const apiKey = upstream.info.apiKey ?? ''
+      gateway = await start('gateway', origin, apiKey, proxyToken)
+      targets.direct = { origin, path, headers: { authorization: `Bearer ${apiKey}` }, ...body }
+      targets.proxied = {
+        origin: `http://127.0.0.1:${gateway.info.port}`,
+        path: `/proxy/stripe${path}`,
+        headers: { authorization: `Bearer ${proxyToken}` },
+        ...body,
+      }
+    },
+    teardown: async () => {
+      await gateway?.stop()
+      await upstream?.stop()
+    },
+    subjects: {
+      seamline: (ops) => run(targets.proxied!, ops),
+      direct: (ops) => run(targets.direct!, ops),
+    },
+  }
+}
+
+export default [proxyBenchmark('GET'), proxyBenchmark('POST')]
