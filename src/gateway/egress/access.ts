@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AuthScheme, ProviderPreset } from '../../http/index.js'
+import { tokenDigest } from '../admin-token.js'
 import { refuse, type Refusal } from '../refusals.js'
 
 /** Who a proxied call comes from: the token it carried, by a digest of it ('' without tokens). */
@@ -23,9 +24,6 @@ export interface AccessOptions {
 const loopback = ['localhost', '127.0.0.1', '::1', '[::1]']
 // TRACE echoes what it is sent, credentials included; CONNECT would make a tunnel of the proxy.
 const refusedMethods = new Set(['TRACE', 'CONNECT'])
-
-// Digests have one length, so a comparison takes the same time whatever the guess.
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
 /** The token where SDKs put their key: `Authorization` (Bearer, token, Basic's user) or the provider's key header. */
 function presented(
@@ -52,10 +50,10 @@ function presented(
 export function proxyAccess(options: AccessOptions) {
   const hosts = new Set([...loopback, ...options.hostnames.map((name) => name.toLowerCase())])
   const origins = new Set(options.allowedOrigins)
-  const tokens = options.tokens.map((token) => ({
-    digest: digest(token),
-    owner: digest(token).toString('hex').slice(0, 16),
-  }))
+  const tokens = options.tokens.map((token) => {
+    const digest = tokenDigest(token)
+    return { digest, owner: digest.toString('hex').slice(0, 16) }
+  })
 
   return (request: FastifyRequest, auth: AuthScheme | undefined): Caller | Refusal => {
     if (refusedMethods.has(request.method)) {
@@ -82,8 +80,8 @@ export function proxyAccess(options: AccessOptions) {
     }
     if (tokens.length === 0 && options.allowUnauthenticated) return { owner: '' }
     const given = presented(request, auth)
-    const found =
-      given && tokens.find((token) => timingSafeEqual(token.digest, digest(given.token)))
+    const asked = given && tokenDigest(given.token)
+    const found = asked && tokens.find((token) => timingSafeEqual(token.digest, asked))
     if (!given || !found) {
       return {
         status: 401,
