@@ -129,7 +129,8 @@ const calls = {
 function proxyBenchmark(method: 'GET' | 'POST'): Benchmark {
   let upstream: Child | undefined
   let gateway: Child | undefined
-  const targets: { proxied?: Target; direct?: Target } = {}
+  let bare: Child | undefined
+  const targets: { proxied?: Target; direct?: Target; bare?: Target } = {}
   const path = method === 'GET' ? apiPath : postPath
   const body = method === 'POST' ? { body: postBody } : {}
   return {
@@ -138,7 +139,7 @@ function proxyBenchmark(method: 'GET' | 'POST'): Benchmark {
         ? 'Gateway: egress proxy overhead'
         : 'Gateway: egress proxy overhead, POST with an idempotency key',
     what: `Calls to a provider through the gateway's proxy (\`/proxy/stripe/…\`, credentials injected by the gateway) against the same calls made straight to the provider: calls per second under saturating load, and latency at ${pacedRate.toLocaleString('en-US')} calls/s offered.`,
-    how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is ${calls[method]}. calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (with a proxy token, no credential); \`direct\` calls the simulator with the key itself. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
+    how: `The provider is the Stripe simulator (\`createSimulator\`, unlimited rate, no faults), the gateway is \`createGateway\` with \`providers.stripe\` pointed at it (its key from an environment variable, the quota raised out of the way, logs at \`warn\`); each runs in a child process of its own, and this process generates the load with an undici \`Pool\` on keep-alive connections to 127.0.0.1. Every call is ${calls[method]}. calls/s: ops calls with ${inFlight} in flight, each answered before the next is sent on its connection. Latency: then ${pacedMs / 1_000} s at ${pacedRate.toLocaleString('en-US')} calls/s offered on schedule (open loop), counted from each call's scheduled time to the end of its answer. \`seamline\` goes through the gateway (with a proxy token, no credential); \`direct\` calls the simulator with the key itself; \`bare proxy\` goes through the least a proxy can be (node:http handing each call to undici with the key put in, nothing checked or retried), which shows what any proxy costs on this machine, where the load, the proxy and the provider share its cores. The ratio on calls/s is the share of the direct throughput the proxy keeps; the gap in latency is what the gateway adds to a call.`,
     durability: 'no storage on the path (the proxy keeps nothing; its store is in memory)',
     ops: 5_000,
     repetitions: 5,
@@ -152,7 +153,14 @@ function proxyBenchmark(method: 'GET' | 'POST'): Benchmark {
       const origin = `http://127.0.0.1:${upstream.info.port}`
       const apiKey = upstream.info.apiKey ?? ''
       gateway = await start('gateway', origin, apiKey, proxyToken)
+      bare = await start('bare', origin, apiKey)
       targets.direct = { origin, path, headers: { authorization: `Bearer ${apiKey}` }, ...body }
+      targets.bare = {
+        origin: `http://127.0.0.1:${bare.info.port}`,
+        path: `/proxy/stripe${path}`,
+        headers: {},
+        ...body,
+      }
       targets.proxied = {
         origin: `http://127.0.0.1:${gateway.info.port}`,
         path: `/proxy/stripe${path}`,
@@ -162,11 +170,13 @@ function proxyBenchmark(method: 'GET' | 'POST'): Benchmark {
     },
     teardown: async () => {
       await gateway?.stop()
+      await bare?.stop()
       await upstream?.stop()
     },
     subjects: {
       seamline: (ops) => run(targets.proxied!, ops),
       direct: (ops) => run(targets.direct!, ops),
+      'bare proxy': (ops) => run(targets.bare!, ops),
     },
   }
 }

@@ -17,15 +17,24 @@ interface Tracer {
 const kind = { server: 1, consumer: 4 } as const
 const statusError = 2
 
+interface TracerProvider {
+  getDelegate?(): unknown
+}
+
 /**
- * OpenTelemetry's tracer when the app has `@opentelemetry/api` installed (and, through it, a
- * registered provider); undefined otherwise, and then the gateway makes no spans at all.
+ * OpenTelemetry's tracer when the app has `@opentelemetry/api` installed and has registered a
+ * tracer provider (as OpenTelemetry asks, before anything else starts); undefined otherwise, and
+ * then the gateway makes no spans and adds no hook to a request.
  */
 export async function loadTracer(): Promise<Tracer | undefined> {
   try {
     const api = (await import('@opentelemetry/api')) as unknown as {
-      trace: { getTracer(name: string): Tracer }
+      trace: { getTracer(name: string): Tracer; getTracerProvider(): TracerProvider }
+      ProxyTracerProvider: new () => TracerProvider
     }
+    // A provider nobody registered hands out its no-op delegate, the same one a fresh proxy has.
+    const noop = new api.ProxyTracerProvider().getDelegate?.()
+    if (api.trace.getTracerProvider().getDelegate?.() === noop) return undefined
     return api.trace.getTracer('seamline')
   } catch {
     return undefined

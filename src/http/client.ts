@@ -307,7 +307,6 @@ export function createClient(options: ClientOptions) {
     throw invalid('attemptTimeoutMs', `must be a finite number >= 0 (got ${attemptTimeoutMs})`)
   const inner = options.policies?.length ? wrap(...options.policies) : undefined
   const endsOnAbort = takesAttemptAbort.has(transport)
-  const cheapAbort = !inner && endsOnAbort
   const attemptTimedOut = (reason: string) => () =>
     new TimeoutError({ operation: 'run', target: 'attempt', reason })
   const tookTooLong = attemptTimedOut(`took longer than ${attemptTimeoutMs} ms`)
@@ -323,8 +322,9 @@ export function createClient(options: ClientOptions) {
       Math.min(at, deadline),
       clock,
       deadline < at ? reachedDeadline : tookTooLong,
-      // Under your policies the attempt needs a real signal; alone, undici takes a cheaper one.
-      cheapAbort ? attemptAbort() : new AbortController(),
+      // The attempt's own signal goes to the transport alone (policies see their parent's):
+      // undici takes a cheaper stand-in.
+      endsOnAbort ? attemptAbort() : new AbortController(),
     )
   }
 

@@ -76,6 +76,8 @@ export function parseRateLimitHeaders(
 ): RateLimitObservation {
   let fields: Map<string, string>
   try {
+    // Most answers say nothing of limits: they are passed over without reading a value.
+    if (!namesAnyLimit(headers)) return {}
     fields = readHeaders(headers)
   } catch {
     return {}
@@ -120,6 +122,19 @@ function merge(windows: readonly ObservedWindow[]): ObservedWindow[] {
   const byName = new Map<string, ObservedWindow>()
   for (const window of windows) if (!byName.has(window.name)) byName.set(window.name, window)
   return [...byName.values()]
+}
+
+// Every header a dialect reads names a limit (`ratelimit`, `x-daylimit-…`, `…-call-limit`) or
+// a retry (`retry-after`, `retry-after-ms`).
+const limitName = /limit|retry-after/i
+
+function namesAnyLimit(headers: ResponseHeaders): boolean {
+  if (headers instanceof Headers) {
+    for (const name of headers.keys()) if (limitName.test(name)) return true
+    return false
+  }
+  for (const name in headers) if (limitName.test(name)) return true
+  return false
 }
 
 function readHeaders(headers: ResponseHeaders): Map<string, string> {

@@ -78,11 +78,23 @@ function upstreamPath(request: FastifyRequest, provider: string, base: URL): str
   const path = rawUrl.startsWith(prefix) ? safeUpstreamPath(rawUrl.slice(prefix.length)) : undefined
   if (path === undefined) return undefined
   // The same join the client makes: the path is appended to the base, never resolved.
-  const root = base.href.endsWith('/') ? base.href : `${base.href}/`
+  const { root, rootPath } = rootOf(base)
   const upstream = new URL(root + path.replace(/^\/+/, ''))
-  const inside =
-    upstream.origin === base.origin && upstream.pathname.startsWith(new URL(root).pathname)
+  const inside = upstream.origin === base.origin && upstream.pathname.startsWith(rootPath)
   return inside ? path : undefined
+}
+
+const roots = new WeakMap<URL, { root: string; rootPath: string }>()
+
+/** The base URL as paths are appended to it, and its path: made once per provider. */
+function rootOf(base: URL): { root: string; rootPath: string } {
+  let known = roots.get(base)
+  if (!known) {
+    const root = base.href.endsWith('/') ? base.href : `${base.href}/`
+    known = { root, rootPath: new URL(root).pathname }
+    roots.set(base, known)
+  }
+  return known
 }
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
