@@ -124,14 +124,26 @@ export function refuse(reply: FastifyReply, refusal: Refusal, wording?: Wording)
   return reply.code(status).send(wording({ status, code: body.error, message }))
 }
 
+// What escapes a route unexplained is the gateway's own failure: its cause goes to the log,
+// not to the caller.
+const failed: Refusal = {
+  status: 500,
+  error: 'internal_error',
+  message: 'the gateway could not answer this request; its log holds the cause',
+}
+
 /**
- * The gateway's one error handler: a known error is refused with its status; anything else goes
- * on to Fastify's own handler (a 500, logged).
+ * The gateway's one error handler: a known error is refused with its status (in a provider's
+ * words, where `wordingOf` gives them). The gateway's own failures (a 5xx, or an error it does
+ * not know) are logged at error level with their code and causes.
  */
-export function errorHandler(redactor: Redactor) {
-  return async (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = refusalOf(error, redactor)
-    if (!refusal) throw error
-    return refuse(reply, refusal)
+export function errorHandler(
+  redactor: Redactor,
+  wordingOf: (request: FastifyRequest) => Wording | undefined = () => undefined,
+) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = refusalOf(error, redactor) ?? failed
+    if (refusal.status >= 500) request.log.error({ err: error }, 'request failed')
+    return refuse(reply, refusal, wordingOf(request))
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { refuse } from '../refusals.js'
+import { errorHandler, refuse } from '../refusals.js'
 import { servicesOf } from '../services.js'
 import { guardProxy } from './access.js'
 import { asyncCalls, operationRoute } from './async-calls.js'
@@ -39,6 +39,8 @@ export function egressRoutes(app: FastifyInstance): Promise<void> {
     hostnames: config.server.hostnames,
     presetOf,
   })
+  // What escapes a proxy route is refused in the provider's words, like every other refusal.
+  app.setErrorHandler(errorHandler(redactor, (request) => presetOf(request)?.errorBody))
   const retry = asyncRetryOf(settings)
   const callbackOrigins = new Set(settings.callbackOrigins)
   const accept = asyncCalls({ store, jobs, clock, redactor, retry, callbackOrigins })
