@@ -22,6 +22,11 @@ export interface Store {
    * `*` means "any name". Returns the function that unsubscribes.
    */
   onJobsEnqueued(listener: (names: readonly string[]) => void): () => void
+  /**
+   * One real round trip to the database (a read of the jobs table): resolves when it answers,
+   * rejects with the driver's error when it does not. What readiness checks.
+   */
+  ping(): Promise<void>
   /** Applies the migrations not yet applied; returns their versions. */
   migrate(): Promise<number[]>
   close(): Promise<void>

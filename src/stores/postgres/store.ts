@@ -103,6 +103,9 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
     tokens: postgresTokenStore(pool),
     reports: postgresReportStore(pool),
     onJobsEnqueued: (listener) => notifications.subscribe(listener),
+    async ping() {
+      await pool.query('SELECT 1 FROM seamline_jobs LIMIT 1')
+    },
     migrate: () => migratePostgres(pool),
     close() {
       closing ??= (async () => {

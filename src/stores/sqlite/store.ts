@@ -39,6 +39,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
+    ping() {
+      try {
+        db.prepare('SELECT 1 FROM seamline_jobs LIMIT 1').get()
+        return Promise.resolve()
+      } catch (error) {
+        return Promise.reject(error as Error)
+      }
+    },
     migrate: () => Promise.resolve(migrateSqlite(db)),
     async close() {
       // Let writes already asked for commit first.
