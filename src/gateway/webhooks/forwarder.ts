@@ -52,8 +52,26 @@ function limiterFor({ destination, source, limits }: ForwarderOptions): Limiter 
   return limits.create(`destination ${source}`, { name: `gateway:destination:${source}`, quotas })
 }
 
-// Hop-by-hop and signature headers are the gateway's to set, not the sender's to pass on.
-const passed = ['content-type', 'user-agent']
+// Hop-by-hop and signature headers are the gateway's to set, not the sender's to pass on. The
+// body goes on as the bytes received, so its encoding goes with it.
+const passed = ['content-type', 'content-encoding', 'user-agent']
+
+const utf8 = new TextEncoder()
+
+/**
+ * A value as a header can carry any: percent-encoded UTF-8, every byte outside printable ASCII
+ * and `%` itself, so `decodeURIComponent` gives it back and a plain id (`evt_1`) is unchanged.
+ */
+export function headerValue(value: string): string {
+  if (/^[\x21-\x24\x26-\x7e]*$/.test(value)) return value
+  let out = ''
+  for (const byte of utf8.encode(value))
+    out +=
+      byte > 0x20 && byte < 0x7f && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  return out
+}
 
 function headersOf(
   event: WebhookEvent,
@@ -70,8 +88,8 @@ function headersOf(
     ),
     ...signature,
     'x-seamline-source': source,
-    'x-seamline-event-id': event.id,
-    'x-seamline-event-type': event.type,
+    'x-seamline-event-id': headerValue(event.id),
+    'x-seamline-event-type': headerValue(event.type),
     'x-seamline-attempt': String(attempt),
   }
   headers['content-type'] ??= 'application/json'
