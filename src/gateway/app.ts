@@ -64,10 +64,17 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config, redactor, jobs } = services
+  const { timeouts, maxConnections } = config.server
   const app = Fastify({
     logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
     forceCloseConnections: true,
+    // A client that trickles its headers or body, or idles on a kept-alive connection, is
+    // closed: slow clients cannot pin sockets and buffers. Node checks every second.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.idleMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1_000 },
   })
+  app.server.maxConnections = maxConnections
   try {
     decorateServices(app, services)
     app.setErrorHandler(errorHandler(redactor))

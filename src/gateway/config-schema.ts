@@ -269,6 +269,27 @@ const proxySchema = z
     path: ['callbackSecret'],
   })
 
+const defaultTimeouts = { headersMs: 10_000, requestMs: 30_000, idleMs: 5_000 }
+
+const timeoutsSchema = z
+  .strictObject({
+    headersMs: positiveInt
+      .default(defaultTimeouts.headersMs)
+      .describe("A request's headers must have arrived within this, or its connection is closed."),
+    requestMs: positiveInt
+      .default(defaultTimeouts.requestMs)
+      .describe(
+        'A request must have arrived whole, headers and body, within this, or it is answered 408 and its connection closed.',
+      ),
+    idleMs: positiveInt
+      .default(defaultTimeouts.idleMs)
+      .describe('A kept-alive connection with no request in flight is closed after this.'),
+  })
+  .refine(({ headersMs, requestMs }) => headersMs <= requestMs, {
+    path: ['headersMs'],
+    error: 'must not be longer than requestMs, which the headers are part of',
+  })
+
 export const configSchema = z
   .strictObject({
     store: nonEmpty
@@ -298,8 +319,20 @@ export const configSchema = z
           .describe(
             'Names the proxy answers to besides loopback (`localhost`, `127.0.0.1`, `::1`): a request for any other `Host` is refused, so a page cannot rebind a name to the gateway.',
           ),
+        timeouts: timeoutsSchema
+          .default(defaultTimeouts)
+          .describe('Deadlines that close a connection a slow or stuck client holds open.'),
+        maxConnections: positiveInt
+          .default(1_024)
+          .describe('Open connections at most; one more is closed as soon as it is accepted.'),
       })
-      .default({ host: '127.0.0.1', port: 8787, hostnames: [] })
+      .default({
+        host: '127.0.0.1',
+        port: 8787,
+        hostnames: [],
+        timeouts: defaultTimeouts,
+        maxConnections: 1_024,
+      })
       .describe('Where the gateway listens.'),
     admin: z
       .strictObject({

@@ -29,10 +29,18 @@ export function providerPorts(app: FastifyInstance, ports: ReadonlyMap<string, n
     const { address } = app.server.address() as AddressInfo
     for (const [provider, port] of ports) {
       const prefix = `/proxy/${encodeURIComponent(provider)}`
-      const server = createServer((request, response) => {
-        request.url = `${prefix}${request.url ?? '/'}`
-        app.routing(request, response)
-      })
+      // The gateway's own deadlines and cap hold here too.
+      const main = app.server
+      const server = createServer(
+        { headersTimeout: main.headersTimeout, connectionsCheckingInterval: 1_000 },
+        (request, response) => {
+          request.url = `${prefix}${request.url ?? '/'}`
+          app.routing(request, response)
+        },
+      )
+      server.requestTimeout = main.requestTimeout
+      server.keepAliveTimeout = main.keepAliveTimeout
+      server.maxConnections = main.maxConnections
       await listen(server, port, address)
       servers.push(server)
       app.log.info({ provider, port }, `the proxy of ${provider} also listens on port ${port}`)

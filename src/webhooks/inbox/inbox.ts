@@ -20,7 +20,13 @@ import type {
 import { eventsOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
 import { groupCommit } from './group-commit.js'
 import { answerHandshake } from './handshakes.js'
-import { BodyTooLargeError, readBody, type RawBody } from './read-body.js'
+import {
+  BodiesBusyError,
+  BodyTooLargeError,
+  ReadingBudget,
+  readBody,
+  type RawBody,
+} from './read-body.js'
 
 /** A verified, stored event, as a handler receives it. */
 export interface WebhookEvent<T = unknown> {
@@ -58,6 +64,11 @@ export interface WebhookInboxOptions {
   clock?: Clock
   /** Larger bodies are refused with 413 while they stream in. Default 10 MiB. */
   maxBodyBytes?: number
+  /**
+   * The bytes all bodies being read at once may hold (not yet verified: anyone can send them).
+   * Past it, a delivery is answered 503 and comes again. Default 16 MiB, at least `maxBodyBytes`.
+   */
+  maxReadingBytes?: number
   /**
    * How long a received event is remembered for deduplication. Default 7 days, longer than any
    * provider keeps retrying (Stripe: 3 days).
@@ -148,6 +159,9 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   const { store, jobs, sources } = options
   const clock = options.clock ?? systemClock
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
+  const reading = new ReadingBudget(
+    Math.max(options.maxReadingBytes ?? 16 * 1024 * 1024, maxBodyBytes),
+  )
   const retentionMs = options.retentionMs ?? 7 * 86_400_000
   const events = createEmitter<WebhookInboxEvents>()
   const schemes = new Map<string, InboxScheme>()
@@ -254,8 +268,12 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
       if (!source) return json(404, { error: 'unknown webhook source' })
       let body: Uint8Array
       try {
-        body = await readBody(request.body, maxBodyBytes)
+        body = await readBody(request.body, maxBodyBytes, reading)
       } catch (error) {
+        if (error instanceof BodiesBusyError) {
+          events.emit('webhook:rejected', { source: name, reason: 'busy' })
+          return json(503, { error: 'too many bodies are arriving at once; deliver it again' })
+        }
         if (!(error instanceof BodyTooLargeError)) throw error
         events.emit('webhook:rejected', { source: name, reason: 'too_large' })
         return json(413, { error: `body larger than ${maxBodyBytes} bytes` })
