@@ -41,16 +41,16 @@ describe('seamline start', () => {
     const config = join(dir, 'plain.json')
     writeFileSync(config, JSON.stringify({ store: join(dir, 'plain.sqlite') }))
     const gateway = run(['start', '--config', config, '--port', '0'], {
-      SEAMLINE_ADMIN_TOKEN: 'cli-admin-token-0123456789',
+      SEAMLINE_ADMIN_TOKEN: 'cli-admin-token-0123456789abcdefghij',
     })
     try {
       const url = await started(gateway)
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
       expect((await fetch(`${url}/readyz`)).status).toBe(200)
       expect(gateway.output().stdout).toContain('admin token        from $SEAMLINE_ADMIN_TOKEN')
-      expect(gateway.output().stdout).not.toContain('cli-admin-token-0123456789')
+      expect(gateway.output().stdout).not.toContain('cli-admin-token-0123456789abcdefghij')
       const api = await fetch(`${url}/api/sources`, {
-        headers: { authorization: 'Bearer cli-admin-token-0123456789' },
+        headers: { authorization: 'Bearer cli-admin-token-0123456789abcdefghij' },
       })
       expect(await api.json()).toEqual({ sources: [] })
     } finally {

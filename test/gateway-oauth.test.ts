@@ -34,7 +34,7 @@ describe('gateway OAuth connections', () => {
   let sim: Simulator
   let gateway: Gateway
   let url: string
-  const admin = 'test-admin-token'
+  const admin = 'test-admin-token-0123456789abcdefgh'
   const logs: string[] = []
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -207,7 +207,10 @@ describe('readiness', () => {
     await own.close()
     const ready = await gateway.app.inject('/readyz')
     expect(ready.statusCode).toBe(503)
-    expect(ready.json()).toEqual({ status: 'unavailable', reason: 'the store does not answer' })
+    expect(ready.json()).toEqual({
+      status: 'unavailable',
+      reason: 'the store does not answer (TypeError)',
+    })
     expect((await gateway.app.inject('/healthz')).statusCode).toBe(200)
   })
 })

@@ -38,12 +38,16 @@ describe('gateway reconciliations', () => {
   it('runs each configured reconciler on its schedule, its reports in the admin API', async () => {
     const gateway = await createGateway(
       parseConfig({ store, reconciliations: [{ name: 'orders', every: '1s', module }] }),
-      { adminToken: 'admin', log: { enabled: false }, worker: { pollMs: 50 } },
+      {
+        adminToken: 'reconcile-admin-token-0123456789abcdef',
+        log: { enabled: false },
+        worker: { pollMs: 50 },
+      },
     )
     const reports = async () => {
       const answer = await gateway.app.inject({
         url: '/api/reports?name=orders',
-        headers: { authorization: 'Bearer admin' },
+        headers: { authorization: 'Bearer reconcile-admin-token-0123456789abcdef' },
       })
       return answer.json<{ reports: { id: string; driftRate: number }[] }>().reports
     }

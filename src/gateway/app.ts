@@ -64,10 +64,11 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config, redactor, jobs } = services
-  const { timeouts, maxConnections } = config.server
+  const { timeouts, maxConnections, trustProxy } = config.server
   const app = Fastify({
     logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
     forceCloseConnections: true,
+    trustProxy,
     // A client that trickles its headers or body, or idles on a kept-alive connection, is
     // closed: slow clients cannot pin sockets and buffers. Node checks every second.
     requestTimeout: timeouts.requestMs,

@@ -322,6 +322,14 @@ export const configSchema = z
         timeouts: timeoutsSchema
           .default(defaultTimeouts)
           .describe('Deadlines that close a connection a slow or stuck client holds open.'),
+        trustProxy: z
+          .union([z.boolean(), z.array(nonEmpty)], {
+            error: 'expected true or false, or a list of addresses',
+          })
+          .default(false)
+          .describe(
+            "Proxies in front of the gateway (a TLS terminator) whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: addresses or CIDR ranges (`['127.0.0.1', '10.0.0.0/8']`), or `true` for any (only when nothing else can reach the gateway). Client addresses (the login throttle) and `Secure` cookies then come out right.",
+          ),
         maxConnections: positiveInt
           .default(1_024)
           .describe('Open connections at most; one more is closed as soon as it is accepted.'),
@@ -331,6 +339,7 @@ export const configSchema = z
         port: 8787,
         hostnames: [],
         timeouts: defaultTimeouts,
+        trustProxy: false,
         maxConnections: 1_024,
       })
       .describe('Where the gateway listens.'),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { fromEnv, loadCredentials, type Redactor } from '../credentials/index.js'
 import { SeamlineError } from '../errors/index.js'
+import { minAdminTokenLength } from './admin-token.js'
 import type { GatewayConfig } from './config-schema.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -94,7 +95,16 @@ export async function readSecrets(
   if (!adminToken && admin.generateAdminToken) {
     adminToken = `sl_admin_${randomBytes(24).toString('base64url')}`
   }
-  if (adminToken) redactor.addSecret(adminToken)
+  if (adminToken) {
+    redactor.addSecret(adminToken)
+    if (adminToken.length < minAdminTokenLength) {
+      throw new SeamlineError('SEAM_ERR_CONFIG_INVALID', {
+        operation: 'createGateway',
+        target: `admin.tokenEnv ($${config.admin.tokenEnv})`,
+        reason: `holds a token of ${adminToken.length} characters: an admin token needs at least ${minAdminTokenLength} (make one with \`seamline token create --admin\`)`,
+      })
+    }
+  }
   const callback =
     config.proxy.callbackSecret === undefined
       ? undefined

@@ -9,6 +9,7 @@ import { openStore, type InboxListing, type Store } from '../stores/index.js'
 import { systemClock, type Clock } from '../time/index.js'
 import type { WebhookInbox } from '../webhooks/index.js'
 import type { GatewayConfig } from './config-schema.js'
+import { createAuthThrottle, type AuthThrottle } from './auth-throttle.js'
 import { eventTypeReader, gatewayInbox } from './inbox.js'
 import { createLimits, type GatewayLimits } from './limits.js'
 import { createRegistry } from './metrics.js'
@@ -32,6 +33,8 @@ export interface GatewayServices {
   readonly registry: Registry
   /** The admin API token, or undefined when the admin API is off. */
   readonly adminToken: string | undefined
+  /** Wrong admin tokens counted per client address, on the API and the dashboard's login. */
+  readonly authThrottle: AuthThrottle
   /** An event's type, read from its stored body. */
   readonly typeOf: (event: InboxListing) => string
 }
@@ -136,6 +139,7 @@ export async function openServices(
       limits: createLimits(registry, clock, redis?.store),
       registry,
       adminToken: secrets.adminToken,
+      authThrottle: createAuthThrottle({ clock, registry }),
       typeOf: eventTypeReader(config),
       close: stack.close,
     }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedactor } from '../../src/credentials/index.js'
 import { createEmitter } from '../../src/events/index.js'
 import { parseConfig, type GatewayConfigInput } from '../../src/gateway/index.js'
+import { createAuthThrottle } from '../../src/gateway/auth-throttle.js'
 import { createLimits } from '../../src/gateway/limits.js'
 import { createRegistry } from '../../src/gateway/metrics.js'
 import { errorHandler } from '../../src/gateway/refusals.js'
@@ -95,6 +96,7 @@ export function testServices(
     connections: undefined,
     limits: createLimits(registry, clock, undefined),
     adminToken: undefined,
+    authThrottle: createAuthThrottle({ clock, registry }),
     typeOf: () => 'unknown',
     ...rest,
     registry,

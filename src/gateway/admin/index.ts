@@ -23,7 +23,7 @@ export function adminRoutes(app: FastifyInstance): Promise<void> {
     )
     return Promise.resolve()
   }
-  app.addHook('onRequest', requireAdminToken(token))
+  app.addHook('onRequest', requireAdminToken(token, services.authThrottle))
   eventRoutes(app, services)
   jobRoutes(app, services)
   statusRoutes(app, services)

@@ -10,7 +10,7 @@ import { connectionAdminRoutes, oauthCallbackRoute } from './routes.js'
  * refresh and each health change is counted and logged. Off without a provider with `oauth`.
  */
 export async function connectionRoutes(app: FastifyInstance): Promise<void> {
-  const { connections, registry, adminToken } = servicesOf(app)
+  const { connections, registry, adminToken, authThrottle } = servicesOf(app)
   if (!connections) return
   const refreshes = counter(
     registry,
@@ -35,7 +35,7 @@ export async function connectionRoutes(app: FastifyInstance): Promise<void> {
   if (adminToken === undefined) return
   await app.register(
     (api) => {
-      api.addHook('onRequest', requireAdminToken(adminToken))
+      api.addHook('onRequest', requireAdminToken(adminToken, authThrottle))
       return Promise.resolve(connectionAdminRoutes(api, connections))
     },
     { prefix: '/api/connections' },

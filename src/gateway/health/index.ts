@@ -26,10 +26,12 @@ async function storeProblem(store: Store, clock: Clock): Promise<string | undefi
   }
 }
 
-// A driver's code (`ECONNREFUSED`, `SQLITE_ERROR`, `57P01`), never its message: this is public.
+// A driver's code (`ECONNREFUSED`, `SQLITE_ERROR`, `57P01`), else the error's name, never its
+// message: this route is public.
 const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[\w.-]{1,40}$/.test(code) ? code : 'error'
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown }
+  const word = typeof code === 'string' ? code : name
+  return typeof word === 'string' && /^[\w.-]{1,40}$/.test(word) ? word : 'error'
 }
 
 /** `/healthz` (the process answers), `/readyz` (the store answers one read, in time) and `/metrics` (Prometheus). */

@@ -8,7 +8,7 @@ import { loginPage } from './layout.js'
 import { pages } from './pages.js'
 import { sendHtml } from './respond.js'
 import { createSeries } from './series.js'
-import { hasSession, sessionClearCookie, sessionSetCookie, sessionValue } from './session.js'
+import { sessionClearCookie, sessionSetCookie, storeSessions, type Sessions } from './session.js'
 
 export interface UiOptions {
   /** How often the overview's plots take a sample. Default 5 s. */
@@ -17,12 +17,16 @@ export interface UiOptions {
 
 const open = (url: string): boolean => url === '/ui/login' || url.startsWith('/ui/assets/')
 
-/** Pages need a session: a page is sent to the login, an action refused; actions come from htmx. */
-function requireSession(session: string) {
+/**
+ * Pages need a session: a page is sent to the login, an action refused. Every POST (logout
+ * included) must come from htmx, a header no other site can send, so a page elsewhere cannot act
+ * with the cookie.
+ */
+function requireSession(sessions: Sessions) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url.split('?')[0] ?? ''
-    if (open(url) || url === '/ui/logout') return
-    if (!hasSession(request.headers.cookie, session)) {
+    if (open(url)) return
+    if (!(await sessions.check(request.headers.cookie))) {
       if (request.method === 'GET') return reply.redirect('/ui/login', 303)
       return refuse(reply, { status: 401, error: 'unauthorized', message: 'log in at /ui/login' })
     }
@@ -38,15 +42,15 @@ function requireSession(session: string) {
 
 /**
  * The dashboard, registered under `/ui`: server-rendered HTML, htmx for live panels and actions,
- * uPlot for plots. A login with the admin token sets an HttpOnly, SameSite=Strict session
- * cookie; every action is a POST that must come from htmx (a header no other site can send), so
- * a page elsewhere cannot act with the cookie. Off without an admin token.
+ * uPlot for plots. A login with the admin token opens a session in the store and sets an
+ * HttpOnly, SameSite=Strict cookie naming it; every action (logout too) is a POST that must come
+ * from htmx. Wrong tokens are throttled per address. Off without an admin token.
  */
 export function uiRoutes(app: FastifyInstance, options: UiOptions): Promise<void> {
   const services = servicesOf(app)
   const token = services.adminToken
   if (token === undefined) return Promise.resolve()
-  const session = sessionValue(token)
+  const sessions = storeSessions(services.store.leases, services.clock)
   const series = createSeries({
     registry: services.registry,
     store: services.store,
@@ -58,7 +62,7 @@ export function uiRoutes(app: FastifyInstance, options: UiOptions): Promise<void
     { parseAs: 'string', bodyLimit: 4_096 },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   )
-  app.addHook('onRequest', requireSession(session))
+  app.addHook('onRequest', requireSession(sessions))
   app.addHook('onClose', () => series.stop())
   series.start()
 
@@ -71,17 +75,31 @@ export function uiRoutes(app: FastifyInstance, options: UiOptions): Promise<void
       .type(found.type)
       .send(found.body)
   })
-  app.get('/login', (_request, reply) => sendHtml(reply, loginPage(false)))
+  app.get('/login', (_request, reply) => sendHtml(reply, loginPage('fresh')))
   app.post('/login', async (request, reply) => {
+    const waitMs = services.authThrottle.waitMs(request.ip, 'ui')
+    if (waitMs > 0) {
+      const retryAfter = String(Math.ceil(waitMs / 1_000))
+      return sendHtml(reply.code(429).header('retry-after', retryAfter), loginPage('throttled'))
+    }
     const given = (request.body as Record<string, string> | undefined)?.token ?? ''
-    if (!hasAdminToken(`Bearer ${given}`, token)) return sendHtml(reply.code(401), loginPage(true))
+    if (!hasAdminToken(`Bearer ${given}`, token)) {
+      services.authThrottle.failed(request.ip, 'ui')
+      return sendHtml(reply.code(401), loginPage('failed'))
+    }
     return reply
-      .header('set-cookie', sessionSetCookie(session, request.protocol === 'https'))
+      .header('set-cookie', sessionSetCookie(await sessions.open(), request.protocol === 'https'))
       .redirect('/ui', 303)
   })
-  app.post('/logout', (_request, reply) =>
-    reply.header('set-cookie', sessionClearCookie).redirect('/ui/login', 303),
-  )
+  // htmx follows HX-Redirect; the session is over whatever the browser does with its cookie.
+  app.post('/logout', async (request, reply) => {
+    await sessions.close(request.headers.cookie)
+    return reply
+      .header('set-cookie', sessionClearCookie)
+      .header('hx-redirect', '/ui/login')
+      .code(204)
+      .send()
+  })
   pages(app, services, series)
   deadLetterPages(app, services)
   return Promise.resolve()

@@ -34,7 +34,7 @@ export function page(title: string, path: string, body: Safe): string {
                 >`,
             )}
           </nav>
-          <form method="post" action="/ui/logout"><button type="submit">Log out</button></form>
+          <button type="button" hx-post="/ui/logout">Log out</button>
         </header>
         <main>
           <h1>${title}</h1>
@@ -45,7 +45,14 @@ export function page(title: string, path: string, body: Safe): string {
 }
 
 /** A page of its own, without navigation, for the login form. */
-export function loginPage(failed: boolean): string {
+const loginProblems = {
+  fresh: '',
+  failed: "That token is not this gateway's admin token.",
+  throttled: 'Too many wrong tokens from your address: wait a minute, then try again.',
+}
+
+export function loginPage(state: keyof typeof loginProblems): string {
+  const problem = loginProblems[state]
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -66,7 +73,7 @@ export function loginPage(failed: boolean): string {
               required
               autofocus
             />
-            ${failed ? html`<p class="error" role="alert">That token is not this gateway's admin token.</p>` : ''}
+            ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
             <button type="submit">Log in</button>
           </form>
         </main>

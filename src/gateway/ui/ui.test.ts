@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { familyApp, fake, testServices } from '../../../test/helpers/gateway-services.js'
-import type { Store } from '../../stores/index.js'
+import { sqliteStore, type Store } from '../../stores/index.js'
 import { uiRoutes } from './index.js'
 
 const token = 'sl_admin_family-test-token'
 
 describe('ui family', () => {
   let app: FastifyInstance | undefined
+  const sessionsStore = sqliteStore({ path: ':memory:' })
   afterEach(() => app?.close())
+  afterAll(() => sessionsStore.close())
 
   it('registers nothing without an admin token', async () => {
     app = await familyApp(uiRoutes, testServices(), { prefix: '/ui' })
@@ -19,6 +21,7 @@ describe('ui family', () => {
     const store = fake<Store>('store', {
       jobs: { counts: async () => Promise.reject(new Error('not sampled in this test')) },
       tokens: { list: async () => [] },
+      leases: sessionsStore.leases,
     })
     app = await familyApp(uiRoutes, testServices({ store, adminToken: token }), {
       prefix: '/ui',
@@ -54,5 +57,22 @@ describe('ui family', () => {
     })
     expect(forged.statusCode).toBe(403)
     expect(forged.json()).toMatchObject({ error: 'forbidden' })
+
+    // Logging out is an action too; once done, the same cookie opens nothing.
+    const forgedLogout = await app.inject({
+      method: 'POST',
+      url: '/ui/logout',
+      headers: { cookie },
+    })
+    expect(forgedLogout.statusCode).toBe(403)
+    const logout = await app.inject({
+      method: 'POST',
+      url: '/ui/logout',
+      headers: { cookie, 'hx-request': 'true' },
+    })
+    expect(logout.statusCode).toBe(204)
+    expect(logout.headers['hx-redirect']).toBe('/ui/login')
+    const replayed = await app.inject({ url: '/ui/connections', headers: { cookie } })
+    expect(replayed.statusCode).toBe(303)
   })
 })
