@@ -140,6 +140,11 @@ describe.skipIf(!haveBrowser && !process.env.CI)('dashboard in headless Chromium
       'the replayed delivery',
     )
     await shot(page, 'replayed')
+    // Logging out ends the session: the browser lands on the login, and its pages stay shut.
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.waitForURL(`${base}/ui/login`)
+    await page.goto(`${base}/ui/dead-letters`)
+    expect(new URL(page.url()).pathname).toBe('/ui/login')
     await page.close()
   }, 60_000)
 
