@@ -161,6 +161,52 @@ describe('seamline start', () => {
     expect(gateway.output().stderr).toContain('proxy.tokens: expected at least one proxy token')
   })
 
+  it('refuses to start in one line naming the key and the cause, with the documented exit code', async () => {
+    const cases = [
+      [
+        { store: join(dir, 'missing', 'dir', 'x.sqlite') },
+        2,
+        /^seamline start: .*store .*directory that does not exist/,
+      ],
+      [
+        { store: 'postgres://postgres@127.0.0.1:1/test' },
+        1,
+        /^seamline start: .*store .*does not answer \(ECONNREFUSED/,
+      ],
+      [
+        { store: join(dir, 'r.sqlite'), redis: 'redis://127.0.0.1:1' },
+        1,
+        /^seamline start: .*redis .*does not answer \(ECONNREFUSED\)/,
+      ],
+      [
+        { store: join(dir, 'h.sqlite'), server: { host: 'no-such-host.invalid' } },
+        2,
+        /^seamline start: .*server\.host \(no-such-host\.invalid\) does not resolve/,
+      ],
+      [
+        { store: join(dir, 'a.sqlite'), admin: { tokenEnv: 'SHORT_ADMIN_TOKEN' } },
+        2,
+        /^seamline start: .*admin\.tokenEnv \(\$SHORT_ADMIN_TOKEN\).*at least 32/,
+      ],
+    ] as const
+    await Promise.all(
+      cases.map(async ([config, exitCode, line], i) => {
+        const file = join(dir, `refused-${i}.json`)
+        writeFileSync(file, JSON.stringify(config))
+        const gateway = run(['start', '--config', file, '--port', '0'], {
+          SHORT_ADMIN_TOKEN: 'short',
+        })
+        const [code] = await gateway.exited
+        const stderr = gateway.output().stderr.trim()
+        expect({ code, lines: stderr.split('\n').length }, stderr).toEqual({
+          code: exitCode,
+          lines: 1,
+        })
+        expect(stderr).toMatch(line)
+      }),
+    )
+  })
+
   it('makes tokens: 256 random bits each, named by their use', async () => {
     const made = await Promise.all(
       [

@@ -1,9 +1,8 @@
-import { createServer, connect, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
+import { relayTo } from './helpers/relay.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const sqlitePath = useTempSqliteFile()
@@ -19,41 +18,6 @@ async function quietGateway(store: string): Promise<{ gateway: Gateway; url: str
     worker: { pollMs: 50 },
   })
   return { gateway, url: await gateway.start(0, '127.0.0.1') }
-}
-
-/**
- * A TCP relay in front of PostgreSQL that can be cut (every connection dropped, new ones
- * refused) and restored on the same port: the database going away under a running gateway.
- */
-async function relayTo(target: URL) {
-  const sockets = new Set<Socket>()
-  let server: Server | undefined
-  let port = 0
-  const listen = async () => {
-    server = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname)
-      for (const socket of [client, upstream]) {
-        sockets.add(socket)
-        socket.on('error', () => socket.destroy())
-        socket.on('close', () => sockets.delete(socket))
-      }
-      client.pipe(upstream).pipe(client)
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
-    })
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve))
-    port = (server.address() as AddressInfo).port
-  }
-  await listen()
-  return {
-    port,
-    async cut() {
-      const closed = new Promise((resolve) => server!.close(resolve))
-      for (const socket of sockets) socket.destroy()
-      await closed
-    },
-    restore: listen,
-  }
 }
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { isSeamlineError } from '../errors/index.js'
+import { isSeamlineError, SeamlineError } from '../errors/index.js'
 import { createGateway, loadConfig, startDemo, type Gateway } from '../gateway/index.js'
 
 interface StartFlags {
@@ -14,6 +14,21 @@ const port = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) > 65_535)
     throw new InvalidArgumentError('expected a port from 0 to 65535.')
   return Number(value)
+}
+
+/** A host that names no interface of this machine is the configuration's mistake: named so. */
+function listenFailure(error: unknown, host: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code !== 'ENOTFOUND' && code !== 'EAI_AGAIN' && code !== 'EADDRNOTAVAIL') return error
+  return new SeamlineError('SEAM_ERR_CONFIG_INVALID', {
+    operation: 'start',
+    target: `server.host (${host})`,
+    reason:
+      code === 'EADDRNOTAVAIL'
+        ? 'is not an address of this machine'
+        : 'does not resolve: give an interface of this machine (127.0.0.1, 0.0.0.0, ::)',
+    cause: error,
+  })
 }
 
 async function start(flags: StartFlags): Promise<void> {
@@ -35,7 +50,10 @@ async function start(flags: StartFlags): Promise<void> {
     console.log(`  proxy token        ${demo.proxyToken}`)
   } else {
     gateway = await createGateway(config)
-    url = await gateway.start(listenPort, host)
+    url = await gateway.start(listenPort, host).catch(async (error: unknown) => {
+      await gateway.stop()
+      throw listenFailure(error, host)
+    })
     stop = () => gateway.stop()
     console.log(`Seamline gateway on ${url}`)
   }

@@ -5,7 +5,7 @@ import { connectionRoutes } from './connections/index.js'
 import { egressRoutes } from './egress/index.js'
 import { healthRoutes } from './health/index.js'
 import { loggerOptions, type LogOptions } from './logger.js'
-import { counter } from './metrics.js'
+import { counter, gauge } from './metrics.js'
 import { errorHandler } from './refusals.js'
 import { decorateServices, type GatewayServices } from './services.js'
 import { loadTracer, traceGateway } from './tracing.js'
@@ -46,6 +46,27 @@ function logJobs(app: FastifyInstance, jobs: Jobs): void {
 }
 
 /**
+ * Redis coming and going: shared rate limits fall back to each process's own count while it is
+ * away, which the log says once per outage and `seamline_redis_up` shows.
+ */
+function observeRedis(app: FastifyInstance, { redis, registry }: GatewayServices): void {
+  if (!redis) return
+  const up = gauge(registry, 'seamline_redis_up', '1 while Redis answers, else 0.', [])
+  up.set(1)
+  redis.events.on('redis:down', ({ error }) => {
+    up.set(0)
+    app.log.warn(
+      { error },
+      'Redis does not answer: rate limits are counted per process until it is back',
+    )
+  })
+  redis.events.on('redis:up', () => {
+    up.set(1)
+    app.log.info('Redis answers again: rate limits are shared through it')
+  })
+}
+
+/**
  * A family as it is registered: one that throws while registering refuses the start, since
  * Fastify passes on only a rejection.
  */
@@ -82,6 +103,7 @@ export async function buildApp(
     const tracer = await loadTracer()
     if (tracer) traceGateway(tracer, app, jobs)
     countRequests(app, services)
+    observeRedis(app, services)
     logJobs(app, jobs)
 
     await app.register(family(healthRoutes))

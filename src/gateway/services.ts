@@ -1,20 +1,19 @@
 import type { FastifyInstance } from 'fastify'
-import type { Redis as IORedis } from 'ioredis'
 import type { Registry } from 'prom-client'
 import { createRedactor, type Redactor } from '../credentials/index.js'
-import { SeamlineError } from '../errors/index.js'
 import { createJobs, type Jobs, type WorkerOptions } from '../jobs/index.js'
-import { redisQuotaStore, type QuotaStoreFactory } from '../limits/index.js'
-import { openStore, type InboxListing, type Store } from '../stores/index.js'
+import type { InboxListing, Store } from '../stores/index.js'
 import { systemClock, type Clock } from '../time/index.js'
 import type { WebhookInbox } from '../webhooks/index.js'
 import type { GatewayConfig } from './config-schema.js'
 import { createAuthThrottle, type AuthThrottle } from './auth-throttle.js'
 import { eventTypeReader, gatewayInbox } from './inbox.js'
 import { createLimits, type GatewayLimits } from './limits.js'
+import { openGatewayStore } from './open-store.js'
 import { createRegistry } from './metrics.js'
 import { createConnections, type GatewayConnections } from './oauth-connections.js'
 import { scheduleReconciliations } from './reconciliations.js'
+import { openRedis, type GatewayRedis } from './redis.js'
 import { readSecrets, type Env, type GatewaySecrets } from './secrets.js'
 
 /** What the gateway's route families share, opened once and decorated onto the Fastify root. */
@@ -30,6 +29,8 @@ export interface GatewayServices {
   /** OAuth connections, when a provider has `oauth`. */
   readonly connections: GatewayConnections | undefined
   readonly limits: GatewayLimits
+  /** Redis, when configured: its connection's comings and goings. */
+  readonly redis: Pick<GatewayRedis, 'events'> | undefined
   readonly registry: Registry
   /** The admin API token, or undefined when the admin API is off. */
   readonly adminToken: string | undefined
@@ -66,30 +67,6 @@ export const decorateServices = (app: FastifyInstance, services: GatewayServices
 export const servicesOf = (app: FastifyInstance): GatewayServices =>
   app.getDecorator<GatewayServices>(decorator)
 
-/** Opens Redis only when configured: `ioredis` is loaded on demand. */
-async function openRedis(
-  url: string,
-): Promise<{ store: QuotaStoreFactory; close(): Promise<void> }> {
-  let Redis: typeof IORedis
-  try {
-    Redis = (await import('ioredis')).Redis
-  } catch (error) {
-    throw new SeamlineError('SEAM_ERR_CONFIG_INVALID', {
-      operation: 'createGateway',
-      target: 'redis',
-      reason: 'needs the ioredis package: npm install ioredis',
-      cause: error,
-    })
-  }
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 })
-  return {
-    store: redisQuotaStore({ redis }),
-    close: async () => {
-      await redis.quit().catch(() => redis.disconnect())
-    },
-  }
-}
-
 /** What was opened, closed last-opened first; a start refused halfway closes what it opened. */
 function closeStack() {
   const closers: (() => Promise<void>)[] = []
@@ -115,9 +92,9 @@ export async function openServices(
   const secrets = await readSecrets(config, env, redactor, options)
   const stack = closeStack()
   try {
-    const store = options.store ?? (await openStore(config.store))
+    const store = options.store ?? (await openGatewayStore(config.store, redactor))
     if (!options.store) stack.defer(() => store.close())
-    const redis = config.redis === undefined ? undefined : await openRedis(config.redis)
+    const redis = config.redis === undefined ? undefined : await openRedis(config.redis, redactor)
     if (redis) stack.defer(() => redis.close())
     const jobs = createJobs({ store, clock, ...(options.worker && { worker: options.worker }) })
     const reconciliations = await scheduleReconciliations(config, jobs, store)
@@ -137,6 +114,7 @@ export async function openServices(
       inbox: gatewayInbox(config, secrets, { store, jobs, clock }),
       connections,
       limits: createLimits(registry, clock, redis?.store),
+      redis,
       registry,
       adminToken: secrets.adminToken,
       authThrottle: createAuthThrottle({ clock, registry }),

@@ -95,6 +95,7 @@ export function testServices(
     inbox: fakeInbox().inbox,
     connections: undefined,
     limits: createLimits(registry, clock, undefined),
+    redis: undefined,
     adminToken: undefined,
     authThrottle: createAuthThrottle({ clock, registry }),
     typeOf: () => 'unknown',
