@@ -161,4 +161,57 @@ describe('forwarding over real sockets', () => {
       secrets: [destinationSecret],
     })
   })
+
+  it('takes a GitHub delivery posted again under a new delivery id as a duplicate, and forwards it once', async () => {
+    const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/replayed', after: 'c0ffee' }))
+    const signature = `sha256=${createHmac('sha256', githubSecret).update(body).digest('hex')}`
+    const post = (delivery: string) =>
+      fetch(`${url}/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': signature,
+        },
+        body,
+      })
+    expect(await (await post('replay-original')).json()).toEqual({ received: true })
+    expect(await (await post('replay-forged-1')).json()).toEqual({
+      received: true,
+      duplicate: true,
+    })
+    await until(() =>
+      target.received.some((got) => got.headers['x-seamline-event-id'] === 'replay-original'),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const forwarded = target.received.filter((got) => got.body.equals(body))
+    expect(forwarded).toHaveLength(1)
+  })
+
+  it('refuses a validly signed body that is not UTF-8 JSON, or holds a key twice, naming why', async () => {
+    const signed = (payload: Buffer) => ({
+      'content-type': 'application/json',
+      ...webhookScheme('stripe').sign({ payload, secret: stripeSecret }),
+    })
+    const cases = [
+      [Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), 'body_not_utf8'],
+      [Buffer.from('id=evt_form&type=charge.succeeded'), 'body_not_json'],
+      [
+        Buffer.from('{"id":"evt_twice_a","type":"charge.succeeded","id":"evt_twice_b"}'),
+        'duplicate_key',
+      ],
+      [Buffer.from('{"id":"evt_twice_c","\\u0069d":"evt_twice_d","type":"x"}'), 'duplicate_key'],
+    ] as const
+    for (const [payload, reason] of cases) {
+      const response = await fetch(`${url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: signed(payload),
+        body: payload,
+      })
+      expect(response.status, reason).toBe(400)
+      expect(await response.json()).toMatchObject({ error: reason })
+    }
+    expect(await gateway.store.inbox.list({ source: 'stripe', eventId: 'evt_twice_a' })).toEqual([])
+  })
 })

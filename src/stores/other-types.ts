@@ -7,11 +7,16 @@ export interface InboxEvent {
   receivedAt: number
   headers: Record<string, string>
   body: Uint8Array
+  /**
+   * A second key the event is a duplicate by, for providers whose event id is not signed (a
+   * digest of the signed body): a replay under a new id is then recognized too.
+   */
+  replayKey?: string
   /** The job that processes the event, enqueued in the same transaction when it is new. */
   job?: NewJob
 }
 
-export interface InboxRecord extends Omit<InboxEvent, 'job'> {
+export interface InboxRecord extends Omit<InboxEvent, 'job' | 'replayKey'> {
   jobId: string | null
 }
 

@@ -725,6 +725,39 @@ export function describeStoreConformance(dialect: string, driver: StoreDriver): 
         expect((await store.jobs.get((e as { jobId: string }).jobId))?.payload).toBe('e')
       })
 
+      it('takes an event again under a new id as a duplicate when it carries a replay key seen', async () => {
+        const source = `github-${randomUUID()}`
+        const name = uniqueName()
+        const event = (eventId: string, replayKey?: string, keyed = false) => ({
+          source,
+          eventId,
+          receivedAt: 5_000,
+          headers: {},
+          body: new Uint8Array([1]),
+          ...(replayKey !== undefined && { replayKey }),
+          job: job(name, { payload: eventId, ...(keyed && { key: `k-${eventId}` }) }),
+        })
+        expect((await store.inbox.receive([event('d1', 'sha256:a')]))[0]?.kind).toBe('new')
+        const outcomes = await store.inbox.receive([
+          event('d2', 'sha256:a'),
+          event('d3', 'sha256:b'),
+          event('d4', 'sha256:b'),
+          event('d5'),
+          event('d6'),
+        ])
+        expect(outcomes.map((o) => o.kind)).toEqual(['duplicate', 'new', 'duplicate', 'new', 'new'])
+        // Through the transaction a keyed job takes, too.
+        expect((await store.inbox.receive([event('d7', 'sha256:a', true)]))[0]?.kind).toBe(
+          'duplicate',
+        )
+        const jobs = await store.jobs.list({ name })
+        expect(jobs.map((j) => j.payload).sort()).toEqual(['d1', 'd3', 'd5', 'd6'])
+        expect(await store.inbox.get(source, 'd2')).toBeUndefined()
+        // Pruned with its event, the key may come again.
+        await store.inbox.prune(5_001)
+        expect((await store.inbox.receive([event('d8', 'sha256:a')]))[0]?.kind).toBe('new')
+      })
+
       it('stores each event of a batch with its own bytes, of any length, keyed jobs or not', async () => {
         const source = `stripe-${randomUUID()}`
         const name = uniqueName()

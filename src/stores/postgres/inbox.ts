@@ -37,6 +37,7 @@ const rowRecord = (e: InboxEvent, i: number) => ({
   event_id: e.eventId,
   received_at: e.receivedAt,
   headers: e.headers,
+  replay_key: e.replayKey ?? null,
 })
 
 /** The events' bodies end to end (sent as binary), and where each starts and the last ends. */

@@ -6,13 +6,14 @@
 -- :bodyOffsets[i + 1] (i counts from 1): nothing to decode, where base64 in the JSON cost about
 -- a third of the statement. A concurrent receiver of the same event waits for this one's
 -- commit, then stores nothing.
-INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
+INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id, replay_key)
 SELECT e.source, e.event_id, e.received_at, e.headers,
        substring(:bodies::bytea FROM (:bodyOffsets::integer[])[e.i] + 1
                  FOR (:bodyOffsets::integer[])[e.i + 1] - (:bodyOffsets::integer[])[e.i]),
-       e.job_id
+       e.job_id, e.replay_key
   FROM jsonb_to_recordset(:events::jsonb) AS e(
-         i integer, source text, event_id text, received_at bigint, headers jsonb, job_id bigint)
+         i integer, source text, event_id text, received_at bigint, headers jsonb, job_id bigint,
+         replay_key text)
  ORDER BY e.i
 ON CONFLICT DO NOTHING
 RETURNING source, event_id
@@ -28,14 +29,15 @@ RETURNING source, event_id
 WITH e AS MATERIALIZED (
   SELECT e.*, CASE WHEN e.job IS NOT NULL THEN nextval('seamline_jobs_id_seq') END AS job_id
     FROM jsonb_to_recordset(:events::jsonb) AS e(
-           i integer, source text, event_id text, received_at bigint, headers jsonb, job integer)
+           i integer, source text, event_id text, received_at bigint, headers jsonb, job integer,
+           replay_key text)
    ORDER BY e.i
 ), stored AS (
-  INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
+  INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id, replay_key)
   SELECT source, event_id, received_at, headers,
          substring(:bodies::bytea FROM (:bodyOffsets::integer[])[i] + 1
                    FOR (:bodyOffsets::integer[])[i + 1] - (:bodyOffsets::integer[])[i]),
-         job_id
+         job_id, replay_key
     FROM e
    ORDER BY i
   ON CONFLICT DO NOTHING

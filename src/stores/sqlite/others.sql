@@ -2,12 +2,13 @@
 
 -- name: inboxHas
 -- The store holds the write lock while it receives, so looking first cannot race.
-SELECT EXISTS (SELECT 1 FROM seamline_inbox WHERE source = :source AND event_id = :eventId)
+SELECT EXISTS (SELECT 1 FROM seamline_inbox
+                WHERE source = :source AND (event_id = :eventId OR replay_key = :replayKey))
   AS found
 
 -- name: inboxInsert
-INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id)
-VALUES (:source, :eventId, :receivedAt, :headers, :body, :jobId)
+INSERT INTO seamline_inbox (source, event_id, received_at, headers, body, job_id, replay_key)
+VALUES (:source, :eventId, :receivedAt, :headers, :body, :jobId, :replayKey)
 
 -- name: inboxGet
 SELECT * FROM seamline_inbox WHERE source = :source AND event_id = :eventId

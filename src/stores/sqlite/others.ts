@@ -70,7 +70,11 @@ export function sqliteOtherStores(
     async receive(events) {
       const outcomes = await write(() =>
         events.map((event) => {
-          const key = { source: event.source, eventId: event.eventId }
+          const key = {
+            source: event.source,
+            eventId: event.eventId,
+            replayKey: event.replayKey ?? null,
+          }
           if ((s.inboxHas.get(key) as { found: number }).found)
             return { kind: 'duplicate' as const }
           const jobId = event.job ? (enqueue([event.job], event.receivedAt)[0]?.id ?? null) : null

@@ -44,7 +44,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         db.prepare('SELECT 1 FROM seamline_jobs LIMIT 1').get()
         return Promise.resolve()
       } catch (error) {
-        return Promise.reject(error as Error)
+        return Promise.reject(error)
       }
     },
     migrate: () => Promise.resolve(migrateSqlite(db)),

@@ -95,6 +95,18 @@ function parse(body: Uint8Array): unknown {
   }
 }
 
+// Providers whose event id travels outside what they sign (a header beside the signed body):
+// anyone holding one signed delivery could post it again under a new id.
+const unsignedIds = new Set(['github', 'shopify', 'twilio', 'gitlab', 'linear'])
+
+/**
+ * The second key a delivery is a duplicate by, for a provider that does not sign its event id:
+ * a digest of the signed body, so a replay under a new id is recognized. Undefined for the others,
+ * whose id the signature covers.
+ */
+export const replayKeyOf = (scheme: string, body: Uint8Array): string | undefined =>
+  unsignedIds.has(scheme) ? hash(body) : undefined
+
 /**
  * The events one delivery carries: one, or one per item for the batch providers. Without an id
  * from the provider, an event's id is a hash of its bytes, so identical deliveries still

@@ -17,9 +17,10 @@ import type {
   WebhookScheme,
   WebhookSchemeName,
 } from '../webhook-scheme.js'
-import { eventsOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
+import { eventsOf, replayKeyOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
 import { groupCommit } from './group-commit.js'
 import { answerHandshake } from './handshakes.js'
+import { bodyProblem } from './body-check.js'
 import {
   BodiesBusyError,
   BodyTooLargeError,
@@ -248,12 +249,14 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         { source: name, eventId: event.id },
         { ...source.job, ...(orderKey !== undefined && { orderKey }) },
       )
+      const replayKey = whole ? replayKeyOf(scheme, body) : undefined
       const stored: InboxEvent = {
         source: name,
         eventId: event.id,
         receivedAt,
         headers,
         body: bytes,
+        ...(replayKey !== undefined && { replayKey }),
         job,
       }
       return { event, stored }
@@ -287,6 +290,11 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         return json(401, { error: error.code })
       }
       const headers = flatten(request.headers)
+      const problem = bodyProblem(schemeOf(name).name, headers, body)
+      if (problem) {
+        events.emit('webhook:rejected', { source: name, reason: problem.reason })
+        return json(400, { error: problem.reason, message: problem.message })
+      }
       const payload = parsePayload(body)
       const handshake = answerHandshake(
         schemeOf(name).name,

@@ -1,0 +1,7 @@
+-- A second key an event is a duplicate by, where its provider does not sign the event id
+-- (GitHub's delivery id): a digest of the signed body, unique per source while it is kept.
+
+ALTER TABLE seamline_inbox ADD COLUMN replay_key TEXT;
+
+CREATE UNIQUE INDEX seamline_inbox_replay_key
+  ON seamline_inbox (source, replay_key) WHERE replay_key IS NOT NULL;
