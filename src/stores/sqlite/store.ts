@@ -40,12 +40,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return () => void listeners.delete(listener)
     },
     ping() {
-      try {
+      return new Promise<void>((resolve) => {
         db.prepare('SELECT 1 FROM seamline_jobs LIMIT 1').get()
-        return Promise.resolve()
-      } catch (error) {
-        return Promise.reject(error)
-      }
+        resolve()
+      })
     },
     migrate: () => Promise.resolve(migrateSqlite(db)),
     async close() {
