@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { createSimulator, type Simulator } from '../src/simulator/index.js'
 import { webhookScheme } from '../src/webhooks/index.js'
-import { asApp, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
+import { asApp, proxyToken, proxyTokenEnv, proxyTokens } from './helpers/gateway.js'
 import { pgUrl, usePostgresSchema } from './helpers/postgres.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
+
+// A second app's token, whose operations are its own.
+const otherToken = 'sl_proxy_another-app-0123456789abcdefghij'
 
 const store = useTempSqliteFile('proxy-async.sqlite')
 const otherStore = useTempSqliteFile('proxy-async-dead.sqlite')
@@ -104,7 +107,7 @@ describe('egress proxy: async calls', () => {
           },
         },
         proxy: {
-          ...proxyTokens,
+          tokens: [...proxyTokens.tokens, 'OTHER_PROXY_TOKEN'],
           callbackOrigins: [receiver.origin],
           callbackSecret: 'CALLBACK_SECRET',
           retry: { maxAttempts, baseMs: 20, capMs: 100 },
@@ -115,6 +118,7 @@ describe('egress proxy: async calls', () => {
           STRIPE_SECRET_KEY: sim.credentials.apiKey,
           CALLBACK_SECRET: callbackSecret,
           ...proxyTokenEnv,
+          OTHER_PROXY_TOKEN: otherToken,
         },
         log: { enabled: false },
         worker: { pollMs: 20 },
@@ -390,6 +394,42 @@ describe('egress proxy: async calls', () => {
     } finally {
       await short.stop()
     }
+  })
+
+  it('over a socket, shows an operation only to the token that made it', async () => {
+    const url = await gateway.start(0, '127.0.0.1')
+    const as = (token: string, path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+      })
+    const mine = { ...form, ...async, 'x-seamline-operation-id': 'shared-name-1' }
+    const made = await as(proxyToken, '/proxy/stripe/v1/customers', {
+      method: 'POST',
+      headers: mine,
+      body: 'email=mine%40example.com',
+    })
+    expect(made.status).toBe(202)
+    const { operation } = (await made.json()) as { operation: string }
+    expect((await as(proxyToken, `/operations/${operation}`)).status).toBe(200)
+    expect((await as(otherToken, `/operations/${operation}`)).status).toBe(404)
+    // The same operation name under another token is that token's own operation.
+    const theirs = await as(otherToken, '/proxy/stripe/v1/customers', {
+      method: 'POST',
+      headers: mine,
+      body: 'email=theirs%40example.com',
+    })
+    expect(theirs.status).toBe(202)
+    // Each token reads its own call's outcome under the one name.
+    const outcome = async (token: string) => {
+      for (;;) {
+        const view = (await (await as(token, `/operations/${operation}`)).json()) as Operation
+        if (view.status === 'succeeded') return view.result?.body ?? ''
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    expect(await outcome(proxyToken)).toContain('mine@example.com')
+    expect(await outcome(otherToken)).toContain('theirs@example.com')
   })
 })
 
