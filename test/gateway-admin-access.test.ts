@@ -87,7 +87,14 @@ describe('admin access over real sockets', () => {
     const cookie = setCookie.split(';')[0]!
     const page = (url: string) =>
       fetch(`${url}/ui/events`, { headers: { cookie }, redirect: 'manual' })
-    expect((await page(first.url)).status).toBe(200)
+    const shown = await page(first.url)
+    expect(shown.status).toBe(200)
+    // Pages run no inline script, cannot be framed, and leak no referrer.
+    const policy = shown.headers.get('content-security-policy') ?? ''
+    expect(/script-src ([^;]*)/.exec(policy)?.[1]).toBe("'self'")
+    expect(policy).toContain("frame-ancestors 'none'")
+    expect(shown.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(shown.headers.get('x-content-type-options')).toBe('nosniff')
 
     await first.gateway.stop()
     open.splice(open.indexOf(first.gateway), 1)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGateway, parseConfig } from '../src/gateway/index.js'
 import { stripeSecret, until } from './helpers/gateway.js'
 
 const bin = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))
@@ -131,4 +132,27 @@ describe('slow and stuck clients, against `seamline start`', () => {
     )
     expect(after).toBeLessThan(baseline + 50)
   }, 60_000)
+})
+
+describe('the connection cap', () => {
+  it('closes a connection past server.maxConnections at once, and takes one again when one closes', async () => {
+    const gateway = await createGateway(
+      parseConfig({ store: ':memory:', server: { maxConnections: 3 } }),
+      { log: { enabled: false } },
+    )
+    try {
+      const port = Number(new URL(await gateway.start(0, '127.0.0.1')).port)
+      const held = Array.from({ length: 3 }, () => stalling(port, ''))
+      await Promise.all(held.map(({ socket }) => once(socket, 'connect')))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const extra = stalling(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+      expect(await extra.closed).toBe('')
+      held[0]!.socket.destroy()
+      await held[0]!.closed
+      await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200)
+      for (const { socket } of held) socket.destroy()
+    } finally {
+      await gateway.stop()
+    }
+  })
 })
