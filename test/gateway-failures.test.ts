@@ -8,6 +8,7 @@ import {
   proxyTokens,
   stripeDelivery,
   stripeSecret,
+  stripeSource,
 } from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
@@ -40,11 +41,7 @@ async function brokenGateway(table: string, path: string) {
       },
       webhooks: {
         sources: {
-          stripe: {
-            provider: 'stripe',
-            secrets: ['STRIPE_WHSEC'],
-            destination: { url: 'http://127.0.0.1:9/hooks', secret: 'DEST_WHSEC' },
-          },
+          stripe: stripeSource('http://127.0.0.1:9/hooks'),
         },
       },
     }),

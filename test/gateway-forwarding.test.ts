@@ -5,7 +5,13 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig, type Gateway } from '../src/gateway/index.js'
 import { webhookScheme } from '../src/webhooks/index.js'
-import { destinationSecret, stripeDelivery, stripeSecret, until } from './helpers/gateway.js'
+import {
+  destinationSecret,
+  stripeDelivery,
+  stripeSecret,
+  stripeSource,
+  until,
+} from './helpers/gateway.js'
 import { useTempSqliteFile } from './helpers/sqlite.js'
 
 const path = useTempSqliteFile()
@@ -59,11 +65,7 @@ describe('forwarding over real sockets', () => {
         store: path,
         webhooks: {
           sources: {
-            stripe: {
-              provider: 'stripe',
-              secrets: ['STRIPE_WHSEC'],
-              destination: { url: target.url, secret: 'DEST_WHSEC' },
-            },
+            stripe: stripeSource(target.url),
             github: {
               provider: 'github',
               secrets: ['GITHUB_SECRET'],

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, parseConfig } from '../src/gateway/index.js'
-import { stripeSecret, until } from './helpers/gateway.js'
+import { stripeSecret, stripeSource, until } from './helpers/gateway.js'
 
 const bin = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'seamline-slow-'))
@@ -51,11 +51,7 @@ describe('slow and stuck clients, against `seamline start`', () => {
         server: { timeouts, maxConnections: 1_000 },
         webhooks: {
           sources: {
-            stripe: {
-              provider: 'stripe',
-              secrets: ['STRIPE_WHSEC'],
-              destination: { url: 'http://127.0.0.1:9/hooks', secret: 'DEST_WHSEC' },
-            },
+            stripe: stripeSource('http://127.0.0.1:9/hooks'),
           },
         },
       }),

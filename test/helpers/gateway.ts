@@ -15,6 +15,13 @@ export const destinationSecret = `whsec_${Buffer.from('gateway-test-destination-
 
 const sdk = new Stripe('sk_test_gateway').webhooks
 
+/** A Stripe source forwarding to `url`, its secrets in `STRIPE_WHSEC` and `DEST_WHSEC`. */
+export const stripeSource = (url: string) => ({
+  provider: 'stripe',
+  secrets: ['STRIPE_WHSEC'],
+  destination: { url, secret: 'DEST_WHSEC' },
+})
+
 /** A Stripe event as Stripe sends it, signed by Stripe's own SDK. */
 export function stripeDelivery(id: string, type = 'charge.succeeded', secret = stripeSecret) {
   const body = JSON.stringify({
