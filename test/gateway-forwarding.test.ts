@@ -120,6 +120,18 @@ describe('forwarding over real sockets', () => {
     // Nothing is left to fail: no job is waiting or dead.
     const dead = await gateway.store.jobs.count({ state: 'dead' })
     expect(dead).toBe(0)
+    // Timed: each ack, each delivery; and the process's own metrics carry the prefix once.
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    const count = (series: string) =>
+      Number(new RegExp(`^${series} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+    expect(count('seamline_webhook_ack_seconds_count\\{source="stripe",status="200"\\}')).toBe(
+      awkward.length,
+    )
+    expect(
+      count('seamline_delivery_seconds_count\\{source="stripe",outcome="delivered"\\}'),
+    ).toBeGreaterThanOrEqual(awkward.length)
+    expect(metrics).toMatch(/^seamline_process_cpu_seconds_total /m)
+    expect(metrics).not.toContain('seamline_process_process_')
   })
 
   it('keeps a plain id and type as they are', async () => {

@@ -145,6 +145,20 @@ describe('egress proxy over a real socket', () => {
     expect(provider.seen.length).toBe(before)
   })
 
+  it('times each call by provider and status, and names no provider it does not proxy', async () => {
+    const unknown = await request(`${url}/proxy/nowhere/v1/x`, {
+      headers: { authorization: `Bearer ${proxyToken}` },
+    })
+    await unknown.body.dump()
+    expect(unknown.statusCode).toBe(404)
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    // The body cases above: 4 methods × 3 bodies, each answered 200 by the echo provider.
+    expect(metrics).toMatch(
+      /^seamline_proxy_call_seconds_count\{provider="echo",status="200"\} (\d+)$/m,
+    )
+    expect(metrics).not.toContain('provider="nowhere"')
+  })
+
   it('lets go of the upstream call when the app goes away before the answer', async () => {
     const abort = new AbortController()
     const call = request(`${url}/proxy/echo/hang`, {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways per process in tests). */
 export interface GatewayMetrics {
@@ -6,13 +6,13 @@ export interface GatewayMetrics {
 }
 
 /**
- * A registry with the process's own metrics (prefixed `seamline_process_`). Each route
+ * A registry with the process's own metrics (`seamline_process_*`, `seamline_nodejs_*`). Each route
  * family adds the metrics it counts. Labels carry names, statuses and error codes only, never a
  * secret or an event id (unbounded label values would grow the registry without end).
  */
 export function createRegistry(): Registry {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'seamline_process_' })
+  collectDefaultMetrics({ register: registry, prefix: 'seamline_' })
   return registry
 }
 
@@ -30,3 +30,14 @@ export const gauge = <L extends string>(
   labelNames: readonly L[],
   collect?: (this: Gauge<L>) => Promise<void>,
 ) => new Gauge<L>({ name, help, labelNames, registers: [registry], ...(collect && { collect }) })
+
+// From a millisecond to ten seconds: an ack, a delivery or a proxied call, fast or timing out.
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/** A latency histogram, in seconds. */
+export const latency = <L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+) => new Histogram<L>({ name, help, labelNames, buckets: latencyBuckets, registers: [registry] })

@@ -5,7 +5,7 @@ import { guardProxy } from './access.js'
 import { asyncCalls, operationRoute } from './async-calls.js'
 import { asyncRetryOf, defineAsyncJobs } from './async-jobs.js'
 import { prepareCall } from './call.js'
-import { observeUpstream } from './observe.js'
+import { observeUpstream, timeCalls } from './observe.js'
 import { prefersRespondAsync } from './prefer.js'
 import { providerPorts } from './provider-ports.js'
 import { relay } from './relay.js'
@@ -28,6 +28,7 @@ export function egressRoutes(app: FastifyInstance): Promise<void> {
   const credentials = secrets.providers
   const upstream = createUpstream({ providers, credentials, connections, limits, clock })
   observeUpstream(services.registry, upstream)
+  timeCalls(app, services.registry, upstream)
   const presetOf = (request: FastifyRequest) => {
     const { provider } = request.params as { provider?: string }
     return provider === undefined ? undefined : upstream.preset(provider)

@@ -1,8 +1,30 @@
+import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
-import { counter, gauge } from '../metrics.js'
+import { counter, gauge, latency } from '../metrics.js'
 import type { Upstream } from './upstream.js'
 
 const circuitValue = { closed: 0, 'half-open': 1, open: 2 } as const
+
+/**
+ * Each proxied call, timed from its first byte to the end of the answer, by provider and status
+ * (retries and quota waits included). A provider not configured is not counted: its name is
+ * anyone's to choose.
+ */
+export function timeCalls(app: FastifyInstance, registry: Registry, upstream: Upstream): void {
+  const seconds = latency(
+    registry,
+    'seamline_proxy_call_seconds',
+    'Time to answer a proxied call, retries and quota waits included, by provider and status.',
+    ['provider', 'status'],
+  )
+  // A callback, not an async hook: no promise per call on the proxy's path.
+  app.addHook('onResponse', (request, reply, done) => {
+    const { provider } = request.params as { provider?: string }
+    if (provider !== undefined && upstream.clients.has(provider))
+      seconds.observe({ provider, status: String(reply.statusCode) }, reply.elapsedTime / 1_000)
+    done()
+  })
+}
 
 /** Counts each provider's attempts and retries, and shows its circuit breaker's state. */
 export function observeUpstream(registry: Registry, upstream: Upstream): void {

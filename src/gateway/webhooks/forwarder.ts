@@ -17,6 +17,8 @@ export interface DeliveryOutcome {
   /** The destination's status, when it answered. */
   status?: number
   outcome: 'delivered' | 'failed' | 'gone'
+  /** From the attempt's start (after any wait for the destination's quota) to its end. */
+  durationMs: number
 }
 
 export type DeliveryEvents = { 'delivery:attempt': DeliveryOutcome }
@@ -112,6 +114,7 @@ export function createForwarder(options: ForwarderOptions) {
     // (a RateLimitedError does not spend an attempt).
     const permit = await limiter?.acquire({ signal: ctx.signal, maxWaitMs: 5_000 })
     const attempt = ctx.job.attempt
+    const started = clock.now()
     const told = (outcome: DeliveryOutcome['outcome'], status?: number) =>
       events.emit('delivery:attempt', {
         source,
@@ -119,6 +122,7 @@ export function createForwarder(options: ForwarderOptions) {
         attempt,
         ...(status !== undefined && { status }),
         outcome,
+        durationMs: clock.now() - started,
       })
     try {
       const body = Buffer.from(event.raw.body)

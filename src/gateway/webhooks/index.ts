@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
 import { createEmitter } from '../../events/index.js'
 import { fastifyWebhooks } from '../../webhooks/index.js'
+import { latency } from '../metrics.js'
 import { servicesOf } from '../services.js'
 import { createForwarder, type DeliveryEvents } from './forwarder.js'
 import { observeWebhooks } from './observe.js'
@@ -8,6 +10,34 @@ import { observeWebhooks } from './observe.js'
 export type { DeliveryEvents, DeliveryOutcome } from './forwarder.js'
 
 type WebhookPlugin = (app: FastifyInstance) => Promise<void>
+
+/**
+ * Each answer to a provider, timed from its first byte to the ack, by source and status. A name
+ * no source has is counted as `unknown`, so a stranger cannot grow the metric's labels.
+ */
+function timeAcks(
+  app: FastifyInstance,
+  registry: Registry,
+  sources: Readonly<Record<string, { route?: string | undefined }>>,
+): void {
+  const seconds = latency(
+    registry,
+    'seamline_webhook_ack_seconds',
+    'Time to answer a webhook delivery (verified, deduplicated and stored before a 2xx), by source and status.',
+    ['source', 'status'],
+  )
+  const byRoute = new Map(
+    Object.entries(sources).flatMap(([name, { route }]) => (route ? [[route, name]] : [])),
+  )
+  app.addHook('onResponse', async (request, reply) => {
+    const named = (request.params as { source?: string }).source
+    const source =
+      named !== undefined && Object.hasOwn(sources, named)
+        ? named
+        : (byRoute.get(request.routeOptions.url ?? '') ?? 'unknown')
+    seconds.observe({ source, status: String(reply.statusCode) }, reply.elapsedTime / 1_000)
+  })
+}
 
 /**
  * Webhooks in: `POST /webhooks/:source` and each source's own `route`, verified, deduplicated and
@@ -30,6 +60,7 @@ export async function webhookRoutes(app: FastifyInstance): Promise<void> {
     inbox.on(name, forwarder)
   }
   observeWebhooks(app.log, registry, { inbox, deliveries, jobs, sources: Object.keys(sources) })
+  timeAcks(app, registry, sources)
 
   // Each registration is its own scope: the plugin leaves bodies unparsed only inside it.
   await app.register(fastifyWebhooks(inbox) as WebhookPlugin)

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import type { Events } from '../../events/index.js'
 import type { Jobs } from '../../jobs/index.js'
 import type { WebhookInbox } from '../../webhooks/index.js'
-import { counter } from '../metrics.js'
+import { counter, latency } from '../metrics.js'
 import type { DeliveryEvents } from './forwarder.js'
 
 function webhookMetrics(registry: Registry) {
@@ -44,6 +44,12 @@ function webhookMetrics(registry: Registry) {
       'Delivery attempts that failed and were scheduled again.',
       ['source'],
     ),
+    deliverySeconds: latency(
+      registry,
+      'seamline_delivery_seconds',
+      "Delivery attempts' time, by source (its destination) and outcome: delivered, failed or gone.",
+      ['source', 'outcome'],
+    ),
   }
 }
 
@@ -70,8 +76,9 @@ export function observeWebhooks(
   inbox.events.on('webhook:store-failed', ({ source, error }) => {
     log.error({ source, err: error }, 'webhook could not be stored')
   })
-  deliveries.on('delivery:attempt', ({ source, eventId, attempt, status, outcome }) => {
+  deliveries.on('delivery:attempt', ({ source, eventId, attempt, status, outcome, durationMs }) => {
     metrics.attempts.inc({ source, status: status === undefined ? 'none' : String(status) })
+    metrics.deliverySeconds.observe({ source, outcome }, durationMs / 1_000)
     if (outcome !== 'failed') metrics.deliveries.inc({ source, outcome })
     log.info({ source, eventId, attempt, status }, `delivery ${outcome}`)
   })
