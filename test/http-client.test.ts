@@ -137,8 +137,10 @@ describe('http client against the simulator', () => {
     expect((first as HttpStatusError).attempts).toHaveLength(3)
     const second = await failure(client.get('/v1/customers'))
     expect((second as Error).message).toBe(
-      `GET ${stripe.url}/v1/customers failed with 503 after 1 attempt (retry budget spent)`,
+      `GET ${stripe.url}/v1/customers failed with 503 after 1 attempt (retry budget spent): Simulated 503`,
     )
+    // A 503 may pass later: not permanent, whatever the budget says now.
+    expect((second as HttpStatusError).permanent).toBe(false)
   })
 
   it('does not retry a POST without an idempotency key after the connection was lost, saying why', async () => {
@@ -230,9 +232,11 @@ describe('http client against the simulator', () => {
     expect(error).toBeInstanceOf(HttpStatusError)
     expect(isSeamlineError(error) && error.code).toBe('SEAM_ERR_HTTP_STATUS')
     expect((error as HttpStatusError).message).toBe(
-      `GET ${stripe.url}/v1/customers/cus_missing failed with 404 after 1 attempt`,
+      `GET ${stripe.url}/v1/customers/cus_missing failed with 404 after 1 attempt: No such customer: 'cus_missing'`,
     )
     expect((error as HttpStatusError).body).toMatchObject({ error: { code: 'resource_missing' } })
+    // Asking again cannot find it: a job that throws this is a dead letter at once.
+    expect((error as HttpStatusError).permanent).toBe(true)
   })
 
   it('treats a cut-off JSON body as a failure to retry when safe', async () => {

@@ -35,6 +35,7 @@ import { encodeForm, type FormInput } from './encode.js'
 import {
   HttpStatusError,
   MalformedResponseError,
+  providerMessage,
   NetworkError,
   type HttpAttempt,
 } from './errors.js'
@@ -230,6 +231,11 @@ function tune(limiter: Limiter, answer: Answer, now: number): Record<string, num
   }
   return actual
 }
+
+// Answers that sending the same call again cannot change, when the rules say not to retry them:
+// the call is wrong (400, 422), names nothing (404, 410), conflicts (409), or is not allowed
+// (401, 403, after the one refresh of a rejected token).
+const permanentStatuses = new Set([400, 401, 403, 404, 409, 410, 422])
 
 const absolute = /^[a-z][a-z\d+.-]*:/i
 
@@ -478,6 +484,8 @@ export function createClient(options: ClientOptions) {
       }
     }
 
+    // The last answer's verdict was "do not retry" (not "no attempts left").
+    let refused = false
     const judge = (outcome: Outcome<unknown>): RetryDecision => {
       const answer = outcome.ok ? (outcome.value as Answer) : undefined
       // The common case needs no table: a 2xx/3xx is final unless the provider says otherwise.
@@ -503,6 +511,7 @@ export function createClient(options: ClientOptions) {
       )
       const last = attempts.at(-1)
       if (last) last.reason = verdict.reason
+      refused = !verdict.retryable
       if (!verdict.retryable) return { retry: false, reason: verdict.reason }
       const afterMs = answer
         ? parseRateLimitHeaders(answer.headers, { now: clock.now() }).retryAfterMs
@@ -591,11 +600,18 @@ export function createClient(options: ClientOptions) {
       })
     }
     if (answer.status >= 400) {
+      const said = providerMessage(answer.body)
       throw new HttpStatusError(
-        { status: answer.status, headers: answer.headers, body: answer.body, attempts },
+        {
+          status: answer.status,
+          headers: answer.headers,
+          body: answer.body,
+          attempts,
+          permanent: refused && permanentStatuses.has(answer.status),
+        },
         {
           ...{ operation: method, target },
-          reason: `failed with ${answer.status} ${describe(attempts.length)}`,
+          reason: `failed with ${answer.status} ${describe(attempts.length)}${said === undefined ? '' : `: ${said}`}`,
         },
       )
     }

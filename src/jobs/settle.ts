@@ -15,9 +15,14 @@ export function outcomeOfResult(
   return { ...lease(job), kind: 'completed', ...(remove && { remove }) }
 }
 
+// An error that says itself no retry can help (`HttpStatusError#permanent`: a provider's 404,
+// 422…), read by its shape so that jobs need not know the HTTP layer.
+const permanent = (error: unknown): boolean =>
+  (error as { permanent?: unknown } | null)?.permanent === true
+
 /**
  * The outcome of a handler that threw: a wait the error asks for keeps the attempt; a
- * `PermanentError`, or the last allowed attempt, makes a dead letter; anything else is retried
+ * `PermanentError` (or an error marked `permanent`), or the last allowed attempt, makes a dead letter; anything else is retried
  * after the job's backoff.
  */
 export function outcomeOfError(job: JobRecord, error: unknown, now: number): JobOutcome {
@@ -25,7 +30,7 @@ export function outcomeOfError(job: JobRecord, error: unknown, now: number): Job
   const wait = waitAskedBy(error)
   if (wait !== undefined)
     return { ...lease(job), kind: 'snoozed', runAt: now + wait, error: stored }
-  if (error instanceof PermanentError) {
+  if (error instanceof PermanentError || permanent(error)) {
     return { ...lease(job), kind: 'dead', reason: 'permanent', error: stored }
   }
   const attempt = job.attempts + 1
