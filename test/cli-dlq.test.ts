@@ -55,6 +55,9 @@ describe('seamline dlq', () => {
     const text = await seamline('dlq', 'list')
     expect(text.code).toBe(0)
     expect(text.stdout).toContain('5 shown of 5 dead letters matching')
+    // One attempt each: said in the singular.
+    expect(text.stdout).toContain('  1 attempt  ')
+    expect(text.stdout).not.toContain('1 attempts')
     const json = await seamline('dlq', 'list', '--reason', 'permanent', '--json')
     const jobs = JSON.parse(json.stdout) as JobRecord[]
     expect(jobs.map((j) => [j.name, j.payload])).toEqual([

@@ -94,9 +94,9 @@ describe('seamline reconcile', () => {
     expect((await seamline('list')).stdout.trim()).toBe('orders')
   })
 
-  it('exits 1 for an unknown reconciler, and 2 for a module it cannot use', async () => {
+  it('exits 2 (usage) for an unknown reconciler, and for a module it cannot use', async () => {
     const unknown = await seamline('run', 'nope')
-    expect(unknown.code).toBe(1)
+    expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(
       /seamline reconcile run: reconcile run nope is not defined \(defined: orders\)/,
     )

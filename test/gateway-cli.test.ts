@@ -71,6 +71,9 @@ describe('seamline start', () => {
       await started(gateway)
       expect(gateway.output().stdout).toContain(`config             ${config}`)
       expect(gateway.output().stdout).toContain(`store              ${join(dir, 'ts.sqlite')}`)
+      // No admin API, so no hint to call it.
+      expect(gateway.output().stdout).toContain('admin API          off')
+      expect(gateway.output().stdout).not.toContain('try  ')
     } finally {
       gateway.child.kill('SIGTERM')
       rmSync(config)

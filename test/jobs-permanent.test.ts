@@ -18,7 +18,7 @@ describe('a job whose provider call cannot succeed', () => {
     const stripe = createClient({
       provider: getProvider('stripe'),
       baseUrl: sim.url,
-      credential: sim.credentials.apiKey,
+      credential: sim.credentials.apiKey ?? '',
       limiter: false,
       retry: { maxAttempts: 1 },
     })

@@ -65,9 +65,9 @@ function line(job: JobRecord): string {
     job.id,
     job.name,
     job.deadReason,
-    `${job.attempts} attempts`,
+    `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
     died,
-    error.slice(0, 80),
+    error.length > 80 ? `${error.slice(0, 79)}…` : error,
   ].join('  ')
 }
 

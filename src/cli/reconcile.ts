@@ -5,6 +5,7 @@ import {
   type ReconcileReport,
   type ReportSummary,
 } from '../reconcile/index.js'
+import { isSeamlineError } from '../errors/index.js'
 import { runCommand } from './store-option.js'
 
 interface ModuleFlags {
@@ -37,6 +38,13 @@ const count = (n: number) => n.toLocaleString('en-US')
 const percent = (rate: number) => `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 4 : 2)} %`
 
 /** The report as a two-column table, then a few samples of what differs. */
+const usage = <T>(work: Promise<T>): Promise<T> =>
+  work.catch((error: unknown) => {
+    if (isSeamlineError(error) && error.code === 'SEAM_ERR_RECONCILE_NOT_FOUND')
+      throw new InvalidArgumentError(error.message)
+    throw error
+  })
+
 export function summaryTable(report: ReconcileReport): string {
   const { counts } = report
   const rows: [string, string][] = [
@@ -126,14 +134,17 @@ export function reconcileCommand(): Command {
           await withReconcile(flags.module, async (reconcile) => {
             const showProgress = !flags.json && process.stderr.isTTY
             let tick = 0
-            const report = await reconcile.run(name, {
-              repair: flags.repair,
-              ...(flags.full && { full: true }),
-              ...(showProgress && {
-                onProgress: ({ left, right }) =>
-                  process.stderr.write(progressLine(tick++, left, right)),
+            // A name the module does not define is the command line's mistake: the usage code.
+            const report = await usage(
+              reconcile.run(name, {
+                repair: flags.repair,
+                ...(flags.full && { full: true }),
+                ...(showProgress && {
+                  onProgress: ({ left, right }) =>
+                    process.stderr.write(progressLine(tick++, left, right)),
+                }),
               }),
-            })
+            )
             if (showProgress) process.stderr.write('\r\u001b[K')
             console.log(flags.json ? JSON.stringify(report, null, 2) : summaryTable(report))
             const { counts } = report

@@ -65,11 +65,12 @@ async function start(flags: StartFlags): Promise<void> {
     console.log(`  admin API          off (set ${config.admin.tokenEnv} to turn it on)`)
   else if (flags.demo) console.log(`  admin token        ${gateway.adminToken}`)
   else console.log(`  admin token        from $${config.admin.tokenEnv}`)
-  if (gateway.adminToken !== undefined)
+  if (gateway.adminToken !== undefined) {
     console.log(`  dashboard          ${url}/ui (log in with the admin token)`)
-  console.log(
-    `  try                curl -H 'Authorization: Bearer <admin token>' ${url}/api/events`,
-  )
+    console.log(
+      `  try                curl -H 'Authorization: Bearer <admin token>' ${url}/api/events`,
+    )
+  }
   console.log('Stop with Ctrl-C.')
 
   let stopping = false
