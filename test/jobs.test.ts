@@ -398,12 +398,21 @@ describe('schedules', () => {
       clock: new FakeClock({ now: Date.UTC(2026, 2, 4, 10, 0, 30) }),
     })
     const name = uniqueName()
+    jobs.define(name, () => undefined)
     jobs.schedule(`skip-${name}`, { everyMs: 60_000, job: name, missed: 'skip' })
     jobs.start()
     await clock.advance(1_000)
     expect(await store.jobs.count({ name })).toBe(0)
     await clock.advance(60_000)
     await until(async () => (await store.jobs.count({ name })) === 1)
+  })
+
+  it('refuses to start with a schedule whose job has no handler, naming both', () => {
+    const { jobs } = setup()
+    jobs.schedule('nightly-sync', { cron: '0 3 * * *', job: 'sync-everything' })
+    expect(() => jobs.start()).toThrow(
+      /schedule nightly-sync names the job sync-everything, which has no handler: define it/,
+    )
   })
 
   it('refuses a bad schedule, naming what is wrong', () => {

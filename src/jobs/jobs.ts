@@ -185,6 +185,15 @@ export function createJobs(options: JobsOptions): Jobs {
     },
     start() {
       if (worker) return
+      // A schedule for a job nothing handles would fill the queue with jobs that never run.
+      const orphan = schedules.find(({ options: s }) => !definitions.has(s.job))
+      if (orphan) {
+        throw new SeamlineError('SEAM_ERR_INVALID_ARGUMENT', {
+          operation: 'start',
+          target: `schedule ${orphan.name}`,
+          reason: `names the job ${orphan.options.job}, which has no handler: define it with jobs.define(${JSON.stringify(orphan.options.job)}, …) before start()`,
+        })
+      }
       firing = runSchedules(
         schedules,
         store,
