@@ -60,6 +60,39 @@ describe('seamline start', () => {
     expect(code).toBe(0)
   })
 
+  it('logs requests at debug only, reads --log-level and --log-format, and says when it stopped', async () => {
+    const config = join(dir, 'logs.json')
+    writeFileSync(config, JSON.stringify({ store: join(dir, 'logs.sqlite') }))
+    const lines = async (args: string[]) => {
+      const gateway = run(['start', '--config', config, '--port', '0', ...args])
+      const url = await started(gateway)
+      await (await fetch(`${url}/healthz`)).text()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      gateway.child.kill('SIGTERM')
+      const [code] = await gateway.exited
+      expect(code).toBe(0)
+      return gateway.output().stdout
+    }
+    const info = await lines(['--log-format', 'json'])
+    expect(info).not.toContain('request completed')
+    expect(info).toContain('Seamline gateway stopped')
+    const debug = await lines(['--log-format', 'json', '--log-level', 'debug'])
+    const completed = debug
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; status?: number })
+      .find((line) => line.msg === 'request completed')
+    expect(completed).toMatchObject({ level: 20, status: 200 })
+    // A person's terminal: one line per entry, no JSON around the message.
+    const pretty = await lines(['--log-format', 'pretty'])
+    // eslint-disable-next-line no-control-regex
+    expect(pretty.replace(/\u001b\[\d+m/g, '')).toMatch(
+      /^\[\d\d:\d\d:\d\d\] INFO: Server listening at /m,
+    )
+    const refused = run(['start', '--config', config, '--log-level', 'loud'])
+    expect((await refused.exited)[0]).toBe(2)
+  })
+
   it('reads a TypeScript configuration on this Node version', async () => {
     const config = join(dir, 'seamline.config.ts')
     writeFileSync(

@@ -90,7 +90,7 @@ describe('gateway OAuth connections', () => {
         proxy: proxyTokens,
         providers: { xero: xeroConfig() },
       }),
-      { env: env(), clock, adminToken: admin, log: { stream: logStream } },
+      { env: env(), clock, adminToken: admin, log: { stream: logStream, level: 'debug' } },
     )
     url = await gateway.start(0)
   })

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { isSeamlineError, SeamlineError } from '../errors/index.js'
 import { createGateway, loadConfig, startDemo, type Gateway } from '../gateway/index.js'
 
@@ -8,7 +8,17 @@ interface StartFlags {
   host?: string
   store?: string
   demo?: boolean
+  logLevel?: string
+  logFormat?: 'pretty' | 'json'
 }
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** The log as asked: the flag's level over the configuration's; pretty on a terminal. */
+const logOf = (flags: StartFlags, level: string) => ({
+  level: flags.logLevel ?? level,
+  pretty: (flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty',
+})
 
 const port = (value: string): number => {
   if (!/^\d+$/.test(value) || Number(value) > 65_535)
@@ -40,7 +50,11 @@ async function start(flags: StartFlags): Promise<void> {
   let stop: () => Promise<void>
   let url: string
   if (flags.demo) {
-    const demo = await startDemo(config, { port: listenPort, host })
+    const demo = await startDemo(config, {
+      port: listenPort,
+      host,
+      log: logOf(flags, config.logLevel),
+    })
     ;({ gateway, url } = demo)
     stop = () => demo.stop()
     console.log(`Seamline gateway (demo) on ${url}`)
@@ -49,7 +63,7 @@ async function start(flags: StartFlags): Promise<void> {
     console.log(`  demo app           ${demo.appUrl}`)
     console.log(`  proxy token        ${demo.proxyToken}`)
   } else {
-    gateway = await createGateway(config)
+    gateway = await createGateway(config, { log: logOf(flags, config.logLevel) })
     url = await gateway.start(listenPort, host).catch(async (error: unknown) => {
       await gateway.stop()
       throw listenFailure(error, host)
@@ -78,7 +92,10 @@ async function start(flags: StartFlags): Promise<void> {
     if (stopping) return
     stopping = true
     stop().then(
-      () => process.exit(0),
+      () => {
+        console.log('Seamline gateway stopped: requests drained, jobs handed back, store closed.')
+        process.exit(0)
+      },
       (error: unknown) => {
         console.error(`seamline start: stopping failed: ${String(error)}`)
         process.exit(1)
@@ -101,6 +118,17 @@ export function startCommand(): Command {
     .option('--port <port>', 'port to listen on (0: any free port; default from the config)', port)
     .option('--host <host>', 'interface to listen on (default from the config)')
     .option('--store <url>', 'SQLite file or postgres:// URL (default from the config)')
+    .addOption(
+      new Option('--log-level <level>', 'log level (default from the config: logLevel)').choices(
+        logLevels,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'pretty: one readable line per entry; json: one JSON object per line (default: pretty on a terminal, else json)',
+      ).choices(['pretty', 'json']),
+    )
     .option(
       '--demo',
       'also run a simulated Stripe sending signed events, a demo app receiving them, and a simulated Xero connected through OAuth',

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Jobs } from '../jobs/index.js'
 import { adminRoutes } from './admin/index.js'
 import { connectionRoutes } from './connections/index.js'
@@ -32,6 +32,19 @@ function countRequests(app: FastifyInstance, { registry }: GatewayServices): voi
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode),
     })
+  })
+}
+
+/** Every request answered, at debug level: its method, route, status and time. */
+function logRequests(app: FastifyInstance): void {
+  if (!['debug', 'trace'].includes(app.log.level)) return
+  app.addHook('onResponse', (request, reply, done) => {
+    // `req` goes through the serializer that keeps an OAuth grant out of the URL.
+    request.log.debug(
+      { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    )
+    done()
   })
 }
 
@@ -90,6 +103,8 @@ export async function buildApp(
     logger: loggerOptions(redactor, { level: config.logLevel, ...options.log }),
     forceCloseConnections: true,
     trustProxy,
+    // Each request is logged at debug (`logRequests`): at info a terminal would show only them.
+    logController: new LogController({ disableRequestLogging: true }),
     // A client that trickles its headers or body, or idles on a kept-alive connection, is
     // closed: slow clients cannot pin sockets and buffers. Node checks every second.
     requestTimeout: timeouts.requestMs,
@@ -103,6 +118,7 @@ export async function buildApp(
     const tracer = await loadTracer()
     if (tracer) traceGateway(tracer, app, jobs)
     countRequests(app, services)
+    logRequests(app)
     observeRedis(app, services)
     logJobs(app, jobs)
 

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import pinoPretty from 'pino-pretty'
 import type { FastifyServerOptions } from 'fastify'
 import type { Redactor } from '../credentials/index.js'
 
@@ -8,6 +9,16 @@ export interface LogOptions {
   level?: string
   /** Where log lines go; default stdout. */
   stream?: Writable
+  /** One readable, coloured line per entry (pino-pretty) instead of JSON: for a terminal. */
+  pretty?: boolean
+}
+
+// A terminal line: the time, the level, the message, then the fields that say what happened.
+const prettyOptions = {
+  colorize: true,
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss',
+  ignore: 'pid,hostname,reqId',
 }
 
 // Headers that carry credentials or signatures are censored by path before serialising.
@@ -60,7 +71,14 @@ export function loggerOptions(
   if (options.enabled === false) return false
   return {
     level: options.level ?? 'info',
-    ...(options.stream && { stream: options.stream }),
+    ...(options.pretty
+      ? {
+          stream: pinoPretty({
+            ...prettyOptions,
+            ...(options.stream && { destination: options.stream }),
+          }),
+        }
+      : options.stream && { stream: options.stream }),
     redact: { paths: censored, censor: '[redacted]' },
     serializers: {
       req: (request: { method: string; url: string }) => ({
