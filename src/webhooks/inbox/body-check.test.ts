@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { bodyProblem, duplicateKey } from './body-check.js'
+import { duplicateKey, readPayload } from './body-check.js'
+
+// Why a body is refused, or undefined when it is read.
+const bodyProblem = (...args: Parameters<typeof readPayload>) => {
+  const read = readPayload(...args)
+  return 'problem' in read ? read.problem : undefined
+}
 
 const json = { 'content-type': 'application/json' }
 const bytes = (text: string) => Buffer.from(text, 'utf8')

@@ -12,39 +12,52 @@ export interface BodyProblem {
   message: string
 }
 
+/** The body parsed as JSON, or its text when it is not JSON. */
+export function parsePayload(body: Uint8Array): unknown {
+  const text = Buffer.from(body).toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
 /**
- * Checks a verified body as its provider would have written it: UTF-8 JSON for a JSON provider
+ * Reads a verified body as its provider would have written it: UTF-8 JSON for a JSON provider
  * (or any body labelled JSON), with no key twice in one object, which parsers resolve
  * differently (the first or the last `id`), so an app and the gateway could see two events in
- * one. A body with a `Content-Encoding` is passed on as it came, unread.
+ * one. A body with a `Content-Encoding` is passed on as it came, unread. Gives the payload as
+ * `parsePayload` would (parsed once), or why the body is refused.
  */
-export function bodyProblem(
+export function readPayload(
   scheme: string,
   headers: FlatHeaders,
   body: Uint8Array,
-): BodyProblem | undefined {
+): { payload: unknown } | { problem: BodyProblem } {
   const encoding = headers['content-encoding']
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return undefined
+  const encoded = encoding !== undefined && encoding.toLowerCase() !== 'identity'
   const labelledJson = /\bjson\b/i.test(headers['content-type'] ?? '')
-  if (!labelledJson && mayBeForm.has(scheme)) return undefined
+  if (encoded || (!labelledJson && mayBeForm.has(scheme))) return { payload: parsePayload(body) }
   let text: string
   try {
     text = utf8.decode(body)
   } catch {
-    return { reason: 'body_not_utf8', message: 'the body is not UTF-8' }
+    return { problem: { reason: 'body_not_utf8', message: 'the body is not UTF-8' } }
   }
+  let payload: unknown
   try {
-    JSON.parse(text)
+    payload = JSON.parse(text)
   } catch {
-    return { reason: 'body_not_json', message: 'the body is not JSON' }
+    return { problem: { reason: 'body_not_json', message: 'the body is not JSON' } }
   }
   const twice = duplicateKey(text)
-  return twice === undefined
-    ? undefined
-    : {
-        reason: 'duplicate_key',
-        message: `the key ${JSON.stringify(twice)} appears twice in one object`,
-      }
+  if (twice === undefined) return { payload }
+  return {
+    problem: {
+      reason: 'duplicate_key',
+      message: `the key ${JSON.stringify(twice)} appears twice in one object`,
+    },
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import type {
 import { eventsOf, replayKeyOf, type EventIdentity, type FlatHeaders } from './event-identity.js'
 import { groupCommit } from './group-commit.js'
 import { answerHandshake } from './handshakes.js'
-import { bodyProblem } from './body-check.js'
+import { parsePayload, readPayload } from './body-check.js'
 import {
   BodiesBusyError,
   BodyTooLargeError,
@@ -145,16 +145,6 @@ const jobName = (source: string): string => `webhook:${source}`
 
 /** A scheme as the inbox uses it: one that may need to fetch first (PayPal) verifies async. */
 type InboxScheme = WebhookScheme & Partial<Pick<PaypalScheme, 'verifyAsync'>>
-
-/** The body parsed as JSON, or its text when it is not JSON. */
-function parsePayload(body: Uint8Array): unknown {
-  const text = Buffer.from(body).toString('utf8')
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
 
 export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
   const { store, jobs, sources } = options
@@ -290,12 +280,13 @@ export function createWebhookInbox(options: WebhookInboxOptions): WebhookInbox {
         return json(401, { error: error.code })
       }
       const headers = flatten(request.headers)
-      const problem = bodyProblem(schemeOf(name).name, headers, body)
-      if (problem) {
-        events.emit('webhook:rejected', { source: name, reason: problem.reason })
-        return json(400, { error: problem.reason, message: problem.message })
+      const read = readPayload(schemeOf(name).name, headers, body)
+      if ('problem' in read) {
+        const { reason, message } = read.problem
+        events.emit('webhook:rejected', { source: name, reason })
+        return json(400, { error: reason, message })
       }
-      const payload = parsePayload(body)
+      const { payload } = read
       const handshake = answerHandshake(
         schemeOf(name).name,
         headers,
